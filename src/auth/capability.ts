@@ -1,0 +1,43 @@
+/** An Ably capability: resource pattern → operations. */
+export type Capability = Record<string, string[]>;
+
+export type Operation = 'publish' | 'subscribe' | 'presence' | 'history' | 'channel-metadata';
+
+export const ALL_CAPABILITY: Capability = { '*': ['*'] };
+
+/**
+ * Ably's resource matching: `*` matches every channel that is not a `[meta]` channel, a trailing `*` matches any
+ * suffix (`chat:*` covers the `chat` namespace), anything else matches exactly.
+ */
+export function resourceMatches(pattern: string, channel: string): boolean {
+  if (pattern === '*') return !channel.startsWith('[');
+  if (pattern.endsWith('*')) return channel.startsWith(pattern.slice(0, -1));
+  return pattern === channel;
+}
+
+/** Whether the capability grants `op` on `channel`. */
+export function allows(capability: Capability, channel: string, op: Operation): boolean {
+  for (const [pattern, ops] of Object.entries(capability)) {
+    if (resourceMatches(pattern, channel) && (ops.includes('*') || ops.includes(op))) return true;
+  }
+  return false;
+}
+
+/** Parses and checks a capability JSON string or object. Returns undefined when malformed. */
+export function parseCapability(value: unknown): Capability | undefined {
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: Capability = {};
+  for (const [k, ops] of Object.entries(v)) {
+    if (!Array.isArray(ops) || !ops.every((o) => typeof o === 'string')) return undefined;
+    out[k] = [...ops].sort();
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+import type { Attachment } from '../connection/connection.ts';
+
+/**
+ * Which local connections are attached to which channel (keyed by namespaced channel key). The first attachment
+ * of a channel and the last detachment are reported so the caller can (un)subscribe the node from the broker.
+ */
+export class ChannelRegistry {
+  private readonly byChannel = new Map<string, Set<Attachment>>();
+
+  /** Returns true when this is the channel's first local attachment. */
+  add(attachment: Attachment): boolean {
+    let set = this.byChannel.get(attachment.channel);
+    const first = !set;
+    if (!set) this.byChannel.set(attachment.channel, (set = new Set()));
+    set.add(attachment);
+    return first;
+  }
+
+  /** Returns true when that was the channel's last local attachment. */
+  remove(attachment: Attachment): boolean {
+    const set = this.byChannel.get(attachment.channel);
+    if (!set?.delete(attachment)) return false;
+    if (set.size > 0) return false;
+    this.byChannel.delete(attachment.channel);
+    return true;
+  }
+
+  attachments(channel: string): ReadonlySet<Attachment> {
+    return this.byChannel.get(channel) ?? EMPTY;
+  }
+
+  /** Keys of channels with at least one local attachment. */
+  channels(): IterableIterator<string> {
+    return this.byChannel.keys();
+  }
+}
+
+const EMPTY: ReadonlySet<Attachment> = new Set();

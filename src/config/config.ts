@@ -1,0 +1,77 @@
+/** One API key: `appId.keyId:secret`, with the capability it grants (a JSON capability object). */
+export interface KeyConfig {
+  /** `appId.keyId:secret` */
+  key: string;
+  /** Ably capability, e.g. `{"*":["*"]}` (the default). */
+  capability?: Record<string, string[]>;
+}
+
+/** All of Rollcall's settings. Build one with {@link resolveConfig}; nothing else fills defaults. */
+export interface Config {
+  port: number;
+  host: string;
+  keys: KeyConfig[];
+  /** Reported as connectionDetails.serverId; unique per process by default. */
+  serverId: string;
+  siteCode: string;
+  /** Largest message (name + data + clientId + extras), bytes. */
+  maxMessageSize: number;
+  /** Largest inbound frame, bytes. */
+  maxFrameSize: number;
+  /** Inbound ProtocolMessages per second per connection (token bucket, burst = one second's worth). */
+  maxInboundRate: number;
+  maxOutboundRate: number;
+  /** How long a dropped connection's state is kept for resume, ms. */
+  connectionStateTtl: number;
+  /** Default heartbeat (and advertised maxIdleInterval) when the client sends no `heartbeatInterval`, ms. */
+  heartbeatInterval: number;
+  /** Bounds for the `heartbeatInterval` transport param (Ably: 5000..1800000). */
+  minHeartbeatInterval: number;
+  maxHeartbeatInterval: number;
+  /** Silence tolerated beyond heartbeatInterval before a connection is declared dead, ms. */
+  heartbeatMargin: number;
+  /** Default `remainPresentFor`, ms (Ably: 15000). */
+  remainPresentFor: number;
+  minRemainPresentFor: number;
+  maxRemainPresentFor: number;
+  maxMembersPerChannel: number;
+  /** Members per SYNC page. */
+  syncPageSize: number;
+  maxChannelsPerConnection: number;
+  maxChannelNameLength: number;
+  maxClientIdLength: number;
+  /** 0 = unlimited. */
+  maxConnectionsPerKey: number;
+  /** Message and presence history retention per channel. */
+  historyMaxAge: number;
+  historyMaxPerChannel: number;
+  /** Time allowed for clients to be told to reconnect elsewhere on SIGTERM, ms. */
+  shutdownDrainTime: number;
+}
+
+export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
+  port: 8080,
+  host: '0.0.0.0',
+  siteCode: 'local',
+  maxMessageSize: 65536,
+  maxFrameSize: 524288,
+  maxInboundRate: 250,
+  maxOutboundRate: 100,
+  connectionStateTtl: 120_000,
+  heartbeatInterval: 15_000,
+  minHeartbeatInterval: 5_000,
+  maxHeartbeatInterval: 1_800_000,
+  heartbeatMargin: 5_000,
+  remainPresentFor: 15_000,
+  minRemainPresentFor: 1_000,
+  maxRemainPresentFor: 3_600_000,
+  maxMembersPerChannel: 20_000,
+  syncPageSize: 100,
+  maxChannelsPerConnection: 1_000,
+  maxChannelNameLength: 2_048,
+  maxClientIdLength: 256,
+  maxConnectionsPerKey: 0,
+  historyMaxAge: 2 * 60 * 60 * 1000,
+  historyMaxPerChannel: 1_000,
+  shutdownDrainTime: 5_000,
+};

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { parseApiKey } from '../auth/api-key.ts';
+import { type Config, DEFAULT_CONFIG } from './config.ts';
+
+/** Fills defaults and checks every value and the relations between them. Throws an Error naming the bad setting. */
+export function resolveConfig(partial: Partial<Config> = {}): Config {
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    serverId: `rollcall-${randomBytes(4).toString('hex')}`,
+    keys: [],
+    ...stripUndefined(partial),
+  };
+  validateConfig(config);
+  return config;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validateConfig(c: Config): void {
+  const positive: Array<keyof Config> = [
+    'maxMessageSize',
+    'maxFrameSize',
+    'maxInboundRate',
+    'connectionStateTtl',
+    'heartbeatInterval',
+    'minHeartbeatInterval',
+    'maxHeartbeatInterval',
+    'minRemainPresentFor',
+    'maxRemainPresentFor',
+    'maxMembersPerChannel',
+    'syncPageSize',
+    'maxChannelsPerConnection',
+    'maxChannelNameLength',
+    'maxClientIdLength',
+    'historyMaxAge',
+    'historyMaxPerChannel',
+  ];
+  for (const name of positive) {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`config: ${name} must be a positive number`);
+  }
+  for (const name of ['heartbeatMargin', 'remainPresentFor', 'maxConnectionsPerKey', 'shutdownDrainTime'] as const) {
+    if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
+  }
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new Error('config: port must be 0..65535');
+  if (c.minHeartbeatInterval > c.maxHeartbeatInterval)
+    throw new Error('config: minHeartbeatInterval exceeds maxHeartbeatInterval');
+  if (c.minRemainPresentFor > c.maxRemainPresentFor) throw new Error('config: minRemainPresentFor exceeds maxRemainPresentFor');
+  if (c.maxMessageSize > c.maxFrameSize) throw new Error('config: maxMessageSize must not exceed maxFrameSize');
+  // A connection must outlive its members' grace period, or a resume could find members whose connection is gone.
+  if (c.connectionStateTtl < c.remainPresentFor) {
+    throw new Error('config: connectionStateTtl must be at least remainPresentFor');
+  }
+  const names = new Set<string>();
+  for (const k of c.keys) {
+    const parsed = parseApiKey(k.key);
+    if (!parsed) throw new Error(`config: malformed key (expected APPID.KEYID:SECRET) for ${k.key.split(':')[0]}`);
+    if (names.has(parsed.name)) throw new Error(`config: duplicate key ${parsed.name}`);
+    names.add(parsed.name);
+  }
+}

@@ -1,0 +1,87 @@
+import type { Identity } from '../auth/identity.ts';
+import { type Codec, encodeOnce, type ProtocolMessage } from '../protocol/index.ts';
+import type { ChannelEvent } from '../store/broker.ts';
+import type { Clock, TimerHandle } from '../time/clock.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { SerialTracker } from './serial-tracker.ts';
+import type { Transport } from './transport.ts';
+
+/** Per-connection settings fixed at connect time (query and transport params). */
+export interface ConnectionOptions {
+  codec: Codec;
+  /** false when the client asked for `echo=false`: its own MESSAGEs are not delivered back. */
+  echo: boolean;
+  /** true when the client wants HEARTBEAT frames (browsers), false when WS pings will do (Node). */
+  heartbeats: boolean;
+  heartbeatInterval: number;
+  remainPresentFor: number;
+}
+
+/** A connection's attachment to one channel. */
+export class Attachment {
+  /** `attaching`: ATTACH being answered; events are held in `pending` until ATTACHED and SYNC are out. */
+  state: 'attaching' | 'attached' = 'attaching';
+  modes = 0;
+  pending: ChannelEvent[] = [];
+  /** Highest event seq sent on this attachment, so replayed and live events are never sent twice. */
+  lastSeq = 0;
+
+  constructor(
+    readonly connection: Connection,
+    /** Namespaced key. */
+    readonly channel: string,
+    /** Channel name as the client knows it. */
+    readonly name: string,
+  ) {}
+}
+
+/**
+ * One client connection's session: it outlives its transport (for resume) until CLOSE or connectionStateTtl.
+ * State only; the rules live in `node/`.
+ */
+export class Connection {
+  /** Current connection key; a new one on every CONNECTED (RTN15e). */
+  key: string;
+  transport: Transport | undefined;
+  state: 'connected' | 'disconnected' | 'closed' = 'connected';
+  readonly attachments = new Map<string, Attachment>();
+  readonly serials = new SerialTracker();
+  readonly rate: RateLimiter;
+  lastSeen: number;
+  lastPing: number;
+  /** Pending leave of this connection's members after an abrupt drop (remainPresentFor). */
+  leaveTimer: TimerHandle | undefined;
+  /** Pending disposal of the whole state (connectionStateTtl). */
+  expiryTimer: TimerHandle | undefined;
+  /** Inbound frames are handled strictly one after another, so ACKs go out in msgSerial order. */
+  inbound: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly id: string,
+    key: string,
+    public identity: Identity,
+    public options: ConnectionOptions,
+    transport: Transport,
+    maxInboundRate: number,
+    clock: Clock,
+  ) {
+    this.key = key;
+    this.transport = transport;
+    this.rate = new RateLimiter(maxInboundRate, clock);
+    this.lastSeen = this.lastPing = clock.now();
+  }
+
+  get clientId(): string | null {
+    return this.identity.clientId;
+  }
+
+  /** Encodes and sends; a no-op while no transport is attached. */
+  send(message: ProtocolMessage): void {
+    this.transport?.send(this.options.codec.encode(message));
+  }
+
+  /** Sends a message shared by many connections, encoded once per format. */
+  sendShared(message: ProtocolMessage): void {
+    this.transport?.send(encodeOnce(this.options.codec, message));
+  }
+}

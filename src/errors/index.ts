@@ -1,0 +1,2 @@
+export { ErrorCodes, type ErrorName } from './codes.ts';
+export { ErrorInfo, type WireError } from './error-info.ts';

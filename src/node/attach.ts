@@ -1,0 +1,95 @@
+import { channelKey, validateChannelName } from '../channel/channel-name.ts';
+import { grantModes, permittedModes } from '../channel/modes.ts';
+import { Attachment, type Connection } from '../connection/connection.ts';
+import { ErrorInfo } from '../errors/index.ts';
+import { Action, Flag, type ProtocolMessage } from '../protocol/index.ts';
+import type { ChannelEvent } from '../store/broker.ts';
+import { formatSerial, parseSerial } from '../store/serial.ts';
+import { deliverTo } from './deliver.ts';
+import type { Node } from './node.ts';
+
+/** Channel-level failures go back as a channel ERROR (the channel fails; the connection is unaffected). */
+function channelError(conn: Connection, channel: string | undefined, err: unknown): void {
+  conn.send({ action: Action.ERROR, channel, error: ErrorInfo.from(err).toWire() });
+}
+
+/**
+ * ATTACH → ATTACHED (granted modes, HAS_PRESENCE, RESUMED), then SYNC when there are members, then missed
+ * messages after the client's channelSerial when continuity holds, then live traffic (Ably §3.1, §3.4, §4.5).
+ * Idempotent: a repeated ATTACH is answered the same way.
+ */
+export async function attach(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
+  let name: string;
+  let modes: number;
+  try {
+    name = validateChannelName(message.channel, node.config.maxChannelNameLength);
+    modes = grantModes(message.flags, permittedModes(conn.identity.capability, name));
+    if (modes === 0) throw ErrorInfo.of('capabilityDenied', `no access to channel ${name}`);
+    if (!conn.attachments.has(name) && conn.attachments.size >= node.config.maxChannelsPerConnection) {
+      throw ErrorInfo.of('tooManyChannels', `limit is ${node.config.maxChannelsPerConnection}`);
+    }
+  } catch (err) {
+    return channelError(conn, message.channel, err);
+  }
+  const key = channelKey(conn.identity.appId, name);
+  let att = conn.attachments.get(name);
+  if (!att) {
+    att = new Attachment(conn, key, name);
+    conn.attachments.set(name, att);
+    if (node.channels.add(att)) await node.broker.subscribe(key);
+  }
+  att.state = 'attaching';
+  att.modes = modes;
+  att.pending = [];
+  att.lastSeq = 0;
+
+  const current = parseSerial(await node.broker.currentSerial(key));
+  const requested = parseSerial(message.channelSerial);
+  let replay: ChannelEvent[] | undefined;
+  if (current && requested && requested.epoch === current.epoch && requested.seq <= current.seq) {
+    replay = await node.history.messagesAfter(key, requested.seq);
+  }
+  const members = modes & Flag.PRESENCE_SUBSCRIBE ? await node.presence.store.members(key) : [];
+  if (conn.attachments.get(name) !== att || !conn.transport) return;
+
+  let flags = modes;
+  if (members.length > 0) flags |= Flag.HAS_PRESENCE;
+  if (replay) flags |= Flag.RESUMED;
+  const attached: ProtocolMessage = {
+    action: Action.ATTACHED,
+    channel: name,
+    flags,
+    channelSerial: current ? formatSerial(current) : undefined,
+  };
+  if (message.params) attached.params = {};
+  if (message.channelSerial && !replay) attached.error = ErrorInfo.of('channelHistoryExpired').toWire();
+  conn.send(attached);
+  if (members.length > 0) for (const page of node.presence.syncPages(name, members, node.config.syncPageSize)) conn.send(page);
+
+  const pending = att.pending;
+  att.state = 'attached';
+  att.pending = [];
+  for (const event of replay ?? []) deliverTo(att, event);
+  for (const event of pending) deliverTo(att, event);
+}
+
+/** DETACH → DETACHED; the connection's members on the channel leave at once (Ably §3.3). */
+export async function detach(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
+  const name = message.channel;
+  const att = name === undefined ? undefined : conn.attachments.get(name);
+  if (att) {
+    node.removeAttachment(att);
+    await node.presence.removeFromChannel(att.channel, conn.id);
+  }
+  conn.send({ action: Action.DETACHED, channel: name });
+}
+
+/** A client-requested SYNC (rare: RTP18 recovery paths) is answered with a full SYNC of the channel. */
+export async function requestSync(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
+  const att = message.channel === undefined ? undefined : conn.attachments.get(message.channel);
+  if (!att || !(att.modes & Flag.PRESENCE_SUBSCRIBE)) {
+    return channelError(conn, message.channel, ErrorInfo.of('channelStateInvalid', 'not attached with presence_subscribe'));
+  }
+  const members = await node.presence.store.members(att.channel);
+  for (const page of node.presence.syncPages(att.name, members, node.config.syncPageSize)) conn.send(page);
+}

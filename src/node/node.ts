@@ -1,0 +1,227 @@
+import { Authenticator } from '../auth/authenticator.ts';
+import { ChannelRegistry } from '../channel/channel-registry.ts';
+import type { Config } from '../config/index.ts';
+import { type Attachment, Connection } from '../connection/connection.ts';
+import type { Transport, TransportEvents } from '../connection/transport.ts';
+import { ErrorInfo } from '../errors/index.ts';
+import { PresenceService } from '../presence/presence-service.ts';
+import { Action, type ProtocolMessage } from '../protocol/index.ts';
+import type { Broker, ChannelEvent } from '../store/broker.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import type { PresenceStore } from '../store/presence-store.ts';
+import type { Clock, TimerHandle } from '../time/clock.ts';
+import { parseConnectParams } from './connect-params.ts';
+import { deliverTo } from './deliver.ts';
+import { handleFrame } from './dispatch.ts';
+import { looksLikeConnectionKey, newConnectionId, newConnectionKey } from './ids.ts';
+import { checkLiveness } from './liveness.ts';
+
+export interface NodeDeps {
+  config: Config;
+  clock: Clock;
+  presenceStore: PresenceStore;
+  broker: Broker;
+  history: HistoryStore;
+  log?: (message: string) => void;
+}
+
+/**
+ * The coordinator of one Rollcall process: connections on this node, their channel attachments, and the services
+ * they use. Transport-agnostic: `server/` hands it Transports.
+ */
+export class Node {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly auth: Authenticator;
+  readonly broker: Broker;
+  readonly history: HistoryStore;
+  readonly presence: PresenceService;
+  readonly channels = new ChannelRegistry();
+  readonly connections = new Map<string, Connection>();
+  private readonly byKey = new Map<string, Connection>();
+  private readonly livenessTimer: TimerHandle;
+  readonly log: (message: string) => void;
+
+  constructor(deps: NodeDeps) {
+    this.config = deps.config;
+    this.clock = deps.clock;
+    this.broker = deps.broker;
+    this.history = deps.history;
+    this.log = deps.log ?? (() => {});
+    this.auth = new Authenticator(deps.config.keys);
+    this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock);
+    this.broker.onEvent((event) => this.deliver(event));
+    const tick = Math.min(1000, Math.max(25, Math.floor(deps.config.minHeartbeatInterval / 4)));
+    this.livenessTimer = this.clock.setInterval(() => checkLiveness(this), tick);
+  }
+
+  /** Reports an unexpected failure without taking the process down. */
+  readonly fail = (err: unknown): void => {
+    this.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  };
+
+  /**
+   * A new transport arrived with the upgrade query. Authenticates, resumes or creates the connection and sends
+   * CONNECTED; bad credentials get an ERROR and a close (never a refused upgrade, Ably §1.5).
+   */
+  open(transport: Transport, query: URLSearchParams): TransportEvents {
+    let conn: Connection | undefined;
+    const params = parseConnectParams(query, this.config);
+    try {
+      if (params.error) throw params.error;
+      const identity = this.auth.authenticate(params.credentials);
+      conn = this.establish(transport, identity, params.options, params.resumeKey);
+    } catch (err) {
+      const error = ErrorInfo.from(err);
+      transport.send(params.options.codec.encode({ action: Action.ERROR, error: error.toWire() }));
+      transport.close(1000, 'connection refused');
+    }
+    return {
+      onFrame: (frame, isBinary) => {
+        if (conn && conn.transport === transport) handleFrame(this, conn, frame, isBinary);
+      },
+      onAlive: () => {
+        if (conn && conn.transport === transport) conn.lastSeen = this.clock.now();
+      },
+      onClose: () => {
+        if (conn) this.transportLost(conn, transport);
+      },
+    };
+  }
+
+  private establish(
+    transport: Transport,
+    identity: Connection['identity'],
+    options: Connection['options'],
+    resumeKey: string | undefined,
+  ): Connection {
+    let error: ErrorInfo | undefined;
+    if (resumeKey !== undefined) {
+      const previous = this.byKey.get(resumeKey);
+      if (previous && previous.identity.appId === identity.appId && previous.identity.clientId === identity.clientId) {
+        return this.resume(previous, transport, identity, options);
+      }
+      error = ErrorInfo.of(looksLikeConnectionKey(resumeKey) ? 'connectionExpired' : 'invalidConnectionKey');
+    }
+    if (this.config.maxConnectionsPerKey > 0) {
+      let count = 0;
+      for (const c of this.connections.values()) if (c.identity.keyName === identity.keyName) count++;
+      if (count >= this.config.maxConnectionsPerKey) throw ErrorInfo.of('connectionLimit');
+    }
+    const id = newConnectionId();
+    const conn = new Connection(id, newConnectionKey(id), identity, options, transport, this.config.maxInboundRate, this.clock);
+    this.connections.set(id, conn);
+    this.byKey.set(conn.key, conn);
+    this.sendConnected(conn, error);
+    return conn;
+  }
+
+  /** Continues a known connection on a new transport: same connectionId, members kept, timers cancelled. */
+  private resume(
+    conn: Connection,
+    transport: Transport,
+    identity: Connection['identity'],
+    options: Connection['options'],
+  ): Connection {
+    const old = conn.transport;
+    conn.transport = transport;
+    if (old) old.close(1000, 'superseded by a resumed transport');
+    this.presence.cancelLeave(conn);
+    if (conn.expiryTimer) this.clock.clearTimeout(conn.expiryTimer);
+    conn.expiryTimer = undefined;
+    conn.identity = identity;
+    conn.options = options;
+    conn.state = 'connected';
+    conn.lastSeen = conn.lastPing = this.clock.now();
+    for (const att of conn.attachments.values()) {
+      att.state = 'attaching';
+      att.pending = [];
+    }
+    this.byKey.delete(conn.key);
+    conn.key = newConnectionKey(conn.id);
+    this.byKey.set(conn.key, conn);
+    this.sendConnected(conn);
+    return conn;
+  }
+
+  sendConnected(conn: Connection, error?: ErrorInfo): void {
+    const c = this.config;
+    const message: ProtocolMessage = {
+      action: Action.CONNECTED,
+      connectionId: conn.id,
+      connectionDetails: {
+        clientId: conn.clientId,
+        connectionKey: conn.key,
+        maxMessageSize: c.maxMessageSize,
+        maxInboundRate: c.maxInboundRate,
+        maxOutboundRate: c.maxOutboundRate,
+        maxFrameSize: c.maxFrameSize,
+        connectionStateTtl: c.connectionStateTtl,
+        maxIdleInterval: conn.options.heartbeatInterval,
+        serverId: c.serverId,
+        siteCode: c.siteCode,
+      },
+    };
+    if (error) message.error = error.toWire();
+    conn.send(message);
+  }
+
+  /**
+   * The transport went away without CLOSE (socket dropped, DISCONNECT, or declared dead): keep the connection for
+   * resume (connectionStateTtl) and its members for remainPresentFor.
+   */
+  transportLost(conn: Connection, transport: Transport): void {
+    if (conn.transport !== transport) return;
+    conn.transport = undefined;
+    if (conn.state !== 'connected') return;
+    conn.state = 'disconnected';
+    for (const att of conn.attachments.values()) att.pending = [];
+    this.presence.scheduleLeave(conn, this.fail);
+    conn.expiryTimer = this.clock.setTimeout(() => {
+      this.dispose(conn).catch(this.fail);
+    }, this.config.connectionStateTtl);
+  }
+
+  /** CLOSE: members leave now and the state is gone (no resume). */
+  async close(conn: Connection): Promise<void> {
+    conn.send({ action: Action.CLOSED });
+    const transport = conn.transport;
+    await this.dispose(conn);
+    transport?.close(1000, 'closed');
+  }
+
+  /** Frees everything a connection holds: members (leaving now), attachments, timers, registry entries. */
+  async dispose(conn: Connection): Promise<void> {
+    if (conn.state === 'closed') return;
+    conn.state = 'closed';
+    conn.transport = undefined;
+    this.presence.cancelLeave(conn);
+    if (conn.expiryTimer) this.clock.clearTimeout(conn.expiryTimer);
+    conn.expiryTimer = undefined;
+    this.connections.delete(conn.id);
+    if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
+    for (const att of [...conn.attachments.values()]) this.removeAttachment(att);
+    await this.presence.removeConnection(conn.id);
+  }
+
+  removeAttachment(att: Attachment): void {
+    att.connection.attachments.delete(att.name);
+    if (this.channels.remove(att)) this.broker.unsubscribe(att.channel).catch(this.fail);
+  }
+
+  /** Broker delivery: every local attachment of the channel gets the event if its modes and echo rules allow. */
+  private deliver(event: ChannelEvent): void {
+    for (const att of this.channels.attachments(event.channel)) deliverTo(att, event);
+  }
+
+  /** Graceful shutdown: every client is told to reconnect (DISCONNECTED), then sockets close. */
+  shutdown(): void {
+    this.clock.clearInterval(this.livenessTimer);
+    const error = ErrorInfo.of('disconnected', 'server shutting down').toWire();
+    for (const conn of this.connections.values()) {
+      const t = conn.transport;
+      conn.send({ action: Action.DISCONNECTED, error });
+      t?.close(1001, 'server shutting down');
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from '../connection/connection.ts';
+import { Action, PresenceAction, type PresenceMessage, type ProtocolMessage } from '../protocol/index.ts';
+import type { Broker } from '../store/broker.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import type { PresenceStore } from '../store/presence-store.ts';
+import type { Clock } from '../time/clock.ts';
+import { isEmptyDiff, type PresenceDiff, type PresenceMember } from './member.ts';
+
+const channelName = (key: string): string => key.slice(key.indexOf(':') + 1);
+
+/**
+ * Owns presence side effects: turns diffs into broadcasts and history, builds SYNC pages, and runs the
+ * remainPresentFor grace period of abruptly dropped connections.
+ */
+export class PresenceService {
+  /** Prefix of server-generated LEAVE ids: never a connectionId prefix, so the SDK treats them as synthesized (RTP2b1). */
+  private readonly leavePrefix = `srv-${randomBytes(4).toString('hex')}`;
+  private leaveCount = 0;
+  private syncCount = 0;
+
+  constructor(
+    readonly store: PresenceStore,
+    private readonly broker: Broker,
+    private readonly history: HistoryStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Outbound items for a diff: entered as ENTER, updated as UPDATE, left as LEAVE with the leave's own fields. */
+  itemsOf(diff: PresenceDiff): PresenceMessage[] {
+    const out: PresenceMessage[] = [];
+    for (const m of diff.entered) out.push(asItem(PresenceAction.ENTER, m));
+    for (const m of diff.updated) out.push(asItem(PresenceAction.UPDATE, m));
+    for (const m of diff.left) {
+      out.push(
+        compact({
+          action: PresenceAction.LEAVE,
+          id: m.leave.id,
+          clientId: m.clientId,
+          connectionId: m.connectionId,
+          data: m.leave.data,
+          encoding: m.leave.encoding,
+          extras: m.leave.extras,
+          timestamp: m.leave.timestamp,
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** Publishes presence items on a channel and records them in presence history. */
+  async broadcast(channel: string, message: Omit<ProtocolMessage, 'action' | 'channel'>, origin?: string): Promise<void> {
+    const event = await this.broker.publish(
+      channel,
+      { action: Action.PRESENCE, channel: channelName(channel), ...message },
+      origin,
+    );
+    await this.history.append('presence', event);
+  }
+
+  /** Broadcasts server-generated LEAVEs (close, detach, grace period over): ids not prefixed by the member's connection. */
+  async broadcastLeaves(channel: string, diff: PresenceDiff): Promise<void> {
+    if (isEmptyDiff(diff)) return;
+    const id = `${this.leavePrefix}:${this.leaveCount++}`;
+    const presence = this.itemsOf(diff).map((item, i) => ({ ...item, id: `${id}:${i}` }));
+    await this.broadcast(channel, { id, timestamp: this.clock.now(), presence });
+  }
+
+  /** Removes every member of the connection at once, broadcasting their LEAVEs. */
+  async removeConnection(connectionId: string): Promise<void> {
+    const removed = await this.store.removeConnection(connectionId, this.clock.now());
+    for (const { channel, diff } of removed) await this.broadcastLeaves(channel, diff);
+  }
+
+  /** Removes the connection's members on one channel (DETACH). */
+  async removeFromChannel(channel: string, connectionId: string): Promise<void> {
+    const diff = await this.store.removeConnectionFromChannel(channel, connectionId, this.clock.now());
+    await this.broadcastLeaves(channel, diff);
+  }
+
+  /** Starts the grace period after an abrupt drop: members leave after `remainPresentFor` unless cancelled. */
+  scheduleLeave(conn: Connection, onError: (err: unknown) => void): void {
+    this.cancelLeave(conn);
+    conn.leaveTimer = this.clock.setTimeout(() => {
+      conn.leaveTimer = undefined;
+      this.removeConnection(conn.id).catch(onError);
+    }, conn.options.remainPresentFor);
+  }
+
+  cancelLeave(conn: Connection): void {
+    if (conn.leaveTimer) this.clock.clearTimeout(conn.leaveTimer);
+    conn.leaveTimer = undefined;
+  }
+
+  /**
+   * SYNC pages for a member list: `<syncId>:<cursor>` serials, the last with an empty cursor, `presence: []` when
+   * there is nobody (an absent `presence` would never end the client's sync). Items keep their original id/timestamp.
+   */
+  syncPages(name: string, members: PresenceMember[], pageSize: number): ProtocolMessage[] {
+    const syncId = `${this.leavePrefix}-${this.syncCount++}`;
+    const pages: ProtocolMessage[] = [];
+    for (let start = 0; start === 0 || start < members.length; start += pageSize) {
+      const last = start + pageSize >= members.length;
+      pages.push({
+        action: Action.SYNC,
+        channel: name,
+        channelSerial: `${syncId}:${last ? '' : String(start + pageSize)}`,
+        presence: members.slice(start, start + pageSize).map((m) => asItem(PresenceAction.PRESENT, m)),
+      });
+    }
+    return pages;
+  }
+}
+
+function asItem(action: number, m: PresenceMember): PresenceMessage {
+  return compact({
+    action,
+    id: m.id,
+    clientId: m.clientId,
+    connectionId: m.connectionId,
+    data: m.data,
+    encoding: m.encoding,
+    extras: m.extras,
+    timestamp: m.timestamp,
+  });
+}
+
+/** Drops undefined fields so they do not reach the wire. */
+function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,53 @@
+/** ProtocolMessage actions (Ably TR2). */
+export const Action = {
+  HEARTBEAT: 0,
+  ACK: 1,
+  NACK: 2,
+  CONNECT: 3,
+  CONNECTED: 4,
+  DISCONNECT: 5,
+  DISCONNECTED: 6,
+  CLOSE: 7,
+  CLOSED: 8,
+  ERROR: 9,
+  ATTACH: 10,
+  ATTACHED: 11,
+  DETACH: 12,
+  DETACHED: 13,
+  PRESENCE: 14,
+  MESSAGE: 15,
+  SYNC: 16,
+  AUTH: 17,
+  ACTIVATE: 18,
+  OBJECT: 19,
+  OBJECT_SYNC: 20,
+  ANNOTATION: 21,
+} as const;
+
+/** ProtocolMessage flags (Ably TR3): channel state bits, then channel modes from bit 16. */
+export const Flag = {
+  HAS_PRESENCE: 1 << 0,
+  HAS_BACKLOG: 1 << 1,
+  RESUMED: 1 << 2,
+  PRESENCE: 1 << 16,
+  PUBLISH: 1 << 17,
+  SUBSCRIBE: 1 << 18,
+  PRESENCE_SUBSCRIBE: 1 << 19,
+} as const;
+
+/** The four classic modes, granted when a client requests none. */
+export const DEFAULT_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE;
+
+/** Every mode bit the SDK knows about (bits 16-25); modes outside the classic four are accepted but unused. */
+export const MODE_MASK = 0x3ff0000;
+
+/** PresenceMessage actions (Ably TP2). */
+export const PresenceAction = {
+  ABSENT: 0,
+  PRESENT: 1,
+  ENTER: 2,
+  LEAVE: 3,
+  UPDATE: 4,
+} as const;
+
+export type PresenceActionCode = (typeof PresenceAction)[keyof typeof PresenceAction];

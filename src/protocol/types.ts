@@ -1,0 +1,64 @@
+import type { WireError } from '../errors/index.ts';
+
+/** Message or presence payload: a string, raw bytes, or null. Objects travel as JSON strings with `encoding: "json"`. */
+export type Data = string | Buffer | null;
+
+/** A channel message (Ably TM2). */
+export interface Message {
+  id?: string;
+  name?: string;
+  data?: Data;
+  encoding?: string;
+  clientId?: string;
+  connectionId?: string;
+  timestamp?: number;
+  extras?: Record<string, unknown>;
+  serial?: string;
+  action?: number;
+}
+
+/** A presence message (Ably TP3). */
+export interface PresenceMessage {
+  id?: string;
+  action: number;
+  clientId?: string;
+  connectionId?: string;
+  data?: Data;
+  encoding?: string;
+  timestamp?: number;
+  extras?: Record<string, unknown>;
+}
+
+/** Fields of connectionDetails in CONNECTED (Ably CD2). */
+export interface ConnectionDetails {
+  clientId: string | null;
+  connectionKey: string;
+  maxMessageSize: number;
+  maxInboundRate: number;
+  maxOutboundRate: number;
+  maxFrameSize: number;
+  connectionStateTtl: number;
+  maxIdleInterval: number;
+  serverId: string;
+  siteCode: string;
+}
+
+/** The Ably ProtocolMessage (TR4), as decoded from and encoded to the wire. */
+export interface ProtocolMessage {
+  action: number;
+  flags?: number;
+  id?: string;
+  timestamp?: number;
+  count?: number;
+  error?: WireError;
+  connectionId?: string;
+  channel?: string;
+  channelSerial?: string;
+  msgSerial?: number;
+  messages?: Message[];
+  presence?: PresenceMessage[];
+  auth?: { accessToken: string };
+  connectionDetails?: ConnectionDetails;
+  params?: Record<string, string>;
+  res?: Array<{ serials: Array<string | null> }>;
+}

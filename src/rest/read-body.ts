@@ -1,0 +1,24 @@
+import type { IncomingMessage } from 'node:http';
+import { Unpackr } from 'msgpackr';
+import { ErrorInfo } from '../errors/index.ts';
+
+const unpackr = new Unpackr({ mapsAsObjects: true, int64AsType: 'number', useRecords: false });
+
+/** Reads and decodes a JSON or msgpack request body, refusing bodies over `maxBytes` (40009). */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw ErrorInfo.of('messageTooLarge', `request body exceeds ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const body = Buffer.concat(chunks);
+  if (body.length === 0) throw ErrorInfo.of('invalidRequestBody', 'empty body');
+  try {
+    if ((req.headers['content-type'] ?? '').includes('application/x-msgpack')) return unpackr.unpack(body);
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw ErrorInfo.of('invalidRequestBody', 'body is not valid JSON or msgpack');
+  }
+}

@@ -1,0 +1,83 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { type Config, resolveConfig } from '../config/index.ts';
+import { Node } from '../node/node.ts';
+import { handleRest } from '../rest/router.ts';
+import { MemoryBroker } from '../store/memory/memory-broker.ts';
+import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
+import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
+import { type Clock, systemClock } from '../time/clock.ts';
+import { WsTransport } from './ws-transport.ts';
+
+export interface ServerOptions extends Partial<Config> {
+  clock?: Clock;
+  log?: (message: string) => void;
+}
+
+/** A running Rollcall server: HTTP (REST) and WebSocket (realtime) on one port. */
+export interface RollcallServer {
+  readonly node: Node;
+  readonly config: Config;
+  listen(): Promise<AddressInfo>;
+  /** Tells clients to reconnect, closes sockets, and stops listening; resolves when done or after shutdownDrainTime. */
+  close(): Promise<void>;
+}
+
+/** The composition root: wires Clock, stores, broker, Node, REST and the WebSocket endpoint (`/`). */
+export function createServer(options: ServerOptions = {}): RollcallServer {
+  const { clock = systemClock, log, ...partial } = options;
+  const config = resolveConfig(partial);
+  const node = new Node({
+    config,
+    clock,
+    log,
+    presenceStore: new MemoryPresenceStore(),
+    broker: new MemoryBroker(),
+    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+  });
+  // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameSize * 2, perMessageDeflate: false });
+  const http: Server = createHttpServer((req, res) => {
+    handleRest(node, req, res).catch((err) => {
+      node.fail(err);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    // Credentials are checked after the upgrade: the SDK cannot read an HTTP refusal (Ably §1.5).
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const transport = new WsTransport(ws);
+      transport.bind(node.open(transport, url.searchParams));
+    });
+  });
+
+  return {
+    node,
+    config,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => resolve(http.address() as AddressInfo));
+      }),
+    close: async () => {
+      node.shutdown();
+      http.close();
+      const drained = new Promise<void>((resolve) => {
+        const check = () => (wss.clients.size === 0 ? resolve() : clock.setTimeout(check, 10));
+        check();
+      });
+      const timeout = new Promise<void>((resolve) => clock.setTimeout(resolve, config.shutdownDrainTime));
+      await Promise.race([drained, timeout]);
+      for (const ws of wss.clients) ws.terminate();
+      http.closeAllConnections();
+      await node.broker.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { WebSocket } from 'ws';
+import type { Transport, TransportEvents } from '../connection/transport.ts';
+
+/** The only adapter between `ws` and the core's Transport seam. */
+export class WsTransport implements Transport {
+  constructor(private readonly socket: WebSocket) {}
+
+  /** Wires socket events to the core. Call once, right after the core accepted the transport. */
+  bind(events: TransportEvents): void {
+    this.socket.on('message', (data, isBinary) => {
+      const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      events.onFrame(frame, isBinary);
+    });
+    this.socket.on('pong', () => events.onAlive());
+    this.socket.on('ping', () => events.onAlive());
+    this.socket.on('close', () => events.onClose());
+    // Errors (e.g. a frame over maxPayload) are followed by 'close'; listening keeps them from being thrown.
+    this.socket.on('error', () => {});
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  send(frame: Buffer | string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame);
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  ping(): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
+  }
+}

@@ -1,0 +1,29 @@
+import type { ProtocolMessage } from '../protocol/index.ts';
+
+/** One MESSAGE or PRESENCE event on a channel, numbered by the broker. */
+export interface ChannelEvent {
+  /** Namespaced channel key (`appId:name`). */
+  channel: string;
+  /** `<epoch>-<seq>`, also stamped as the message's channelSerial. */
+  serial: string;
+  seq: number;
+  /** The connection whose operation caused it (for echo rules); undefined for server-generated events. */
+  origin?: string;
+  message: ProtocolMessage;
+}
+
+/**
+ * Channel fan-out across nodes. `publish` assigns the channel's next serial and delivers the event to every
+ * subscribed node's handler (this node included) exactly once, in serial order per channel.
+ */
+export interface Broker {
+  publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent>;
+  /** Starts delivering the channel's events to `onEvent` on this node. Idempotent. */
+  subscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  /** Installs the handler events are delivered to (one per node). */
+  onEvent(handler: (event: ChannelEvent) => void): void;
+  /** The serial of the channel's latest event (seq 0 if none yet). */
+  currentSerial(channel: string): Promise<string>;
+  close(): Promise<void>;
+}

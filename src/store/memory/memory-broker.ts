@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { ProtocolMessage } from '../../protocol/index.ts';
+import type { Broker, ChannelEvent } from '../broker.ts';
+import { formatSerial } from '../serial.ts';
+import { stampSerial } from '../stamp.ts';
+
+/**
+ * In-process fan-out. Single node only. Serials restart under a new epoch each time the process starts, so
+ * clients resuming after a restart correctly get no RESUMED.
+ */
+export class MemoryBroker implements Broker {
+  private readonly epoch = randomBytes(4).toString('hex');
+  private readonly seqs = new Map<string, number>();
+  private readonly subscribed = new Set<string>();
+  private handler: (event: ChannelEvent) => void = () => {};
+
+  async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {
+    const seq = (this.seqs.get(channel) ?? 0) + 1;
+    this.seqs.set(channel, seq);
+    const serial = formatSerial({ epoch: this.epoch, seq });
+    const event: ChannelEvent = { channel, serial, seq, origin, message: stampSerial(message, serial) };
+    if (this.subscribed.has(channel)) this.handler(event);
+    return event;
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    this.subscribed.add(channel);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.subscribed.delete(channel);
+  }
+
+  onEvent(handler: (event: ChannelEvent) => void): void {
+    this.handler = handler;
+  }
+
+  async currentSerial(channel: string): Promise<string> {
+    return formatSerial({ epoch: this.epoch, seq: this.seqs.get(channel) ?? 0 });
+  }
+
+  async close(): Promise<void> {
+    this.subscribed.clear();
+  }
+}

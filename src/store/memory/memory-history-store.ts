@@ -1,0 +1,86 @@
+import type { Message, PresenceMessage } from '../../protocol/index.ts';
+import type { Clock } from '../../time/clock.ts';
+import type { ChannelEvent } from '../broker.ts';
+import { flattenItems, type HistoryKind, type HistoryPage, type HistoryQuery, type HistoryStore } from '../history-store.ts';
+
+interface ChannelLog {
+  events: ChannelEvent[];
+  /** Highest seq dropped by retention; a resume from before it has lost continuity. */
+  evictedSeq: number;
+}
+
+export interface HistoryLimits {
+  maxAge: number;
+  maxPerChannel: number;
+}
+
+/** History in process memory, bounded by age and count per channel. Single node only; lost on restart. */
+export class MemoryHistoryStore implements HistoryStore {
+  private readonly logs = new Map<string, ChannelLog>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: HistoryLimits,
+  ) {}
+
+  async append(kind: HistoryKind, event: ChannelEvent): Promise<void> {
+    const key = `${kind}:${event.channel}`;
+    let log = this.logs.get(key);
+    if (!log) this.logs.set(key, (log = { events: [], evictedSeq: 0 }));
+    log.events.push(event);
+    this.evict(log);
+  }
+
+  async messages(channel: string, query: HistoryQuery): Promise<HistoryPage<Message>> {
+    return this.page(`messages:${channel}`, query, (e) => e.message.messages ?? []);
+  }
+
+  async presence(channel: string, query: HistoryQuery): Promise<HistoryPage<PresenceMessage>> {
+    return this.page(`presence:${channel}`, query, (e) => e.message.presence ?? []);
+  }
+
+  async messagesAfter(channel: string, afterSeq: number): Promise<ChannelEvent[] | undefined> {
+    const log = this.logs.get(`messages:${channel}`);
+    if (!log) return [];
+    this.evict(log);
+    if (afterSeq < log.evictedSeq) return undefined;
+    return log.events.filter((e) => e.seq > afterSeq);
+  }
+
+  private evict(log: ChannelLog): void {
+    const oldest = this.clock.now() - this.limits.maxAge;
+    let drop = Math.max(0, log.events.length - this.limits.maxPerChannel);
+    while (drop < log.events.length && (log.events[drop] as ChannelEvent).message.timestamp! < oldest) drop++;
+    if (drop === 0) return;
+    log.evictedSeq = (log.events[drop - 1] as ChannelEvent).seq;
+    log.events.splice(0, drop);
+  }
+
+  private page<T extends Message | PresenceMessage>(
+    key: string,
+    q: HistoryQuery,
+    itemsOf: (e: ChannelEvent) => T[],
+  ): HistoryPage<T> {
+    const log = this.logs.get(key);
+    if (!log) return { items: [] };
+    this.evict(log);
+    // Positions are "seq.index" pairs encoded as one sortable number; index < 10_000 (items per message are capped).
+    const pos = (seq: number, i: number) => seq * 10_000 + i;
+    const from = q.cursor === undefined ? undefined : Number(q.cursor);
+    const all: Array<{ p: number; item: T }> = [];
+    for (const e of log.events) {
+      const ts = e.message.timestamp ?? 0;
+      if (q.start !== undefined && ts < q.start) continue;
+      if (q.end !== undefined && ts > q.end) continue;
+      if (q.untilSeq !== undefined && e.seq > q.untilSeq) continue;
+      for (const [i, item] of flattenItems(e, itemsOf(e)).entries()) all.push({ p: pos(e.seq, i), item });
+    }
+    const backwards = q.direction === 'backwards';
+    if (backwards) all.reverse();
+    const start = from === undefined ? 0 : all.findIndex((x) => (backwards ? x.p <= from : x.p >= from));
+    if (start < 0) return { items: [] };
+    const slice = all.slice(start, start + q.limit + 1);
+    const next = slice.length > q.limit ? String((slice[q.limit] as { p: number }).p) : undefined;
+    return { items: slice.slice(0, q.limit).map((x) => x.item), next };
+  }
+}

@@ -1,0 +1,63 @@
+import type { LeaveDetails, PresenceDiff, PresenceMember } from '../../presence/member.ts';
+import { emptyDiff } from '../../presence/member.ts';
+import { PresenceSet } from '../../presence/presence-set.ts';
+import type { PresenceStore } from '../presence-store.ts';
+
+/** Presence in process memory. Single node only: other processes cannot see these members. */
+export class MemoryPresenceStore implements PresenceStore {
+  private readonly sets = new Map<string, PresenceSet>();
+  /** connectionId → channels where it has members, so removing a connection touches only those. */
+  private readonly channelsOf = new Map<string, Set<string>>();
+
+  async upsert(channel: string, member: PresenceMember, maxMembers: number, reentryId?: string): Promise<PresenceDiff> {
+    let set = this.sets.get(channel);
+    if (!set) this.sets.set(channel, (set = new PresenceSet()));
+    const diff = set.upsert(member, maxMembers, reentryId);
+    let channels = this.channelsOf.get(member.connectionId);
+    if (!channels) this.channelsOf.set(member.connectionId, (channels = new Set()));
+    channels.add(channel);
+    return diff;
+  }
+
+  async leave(channel: string, clientId: string, connectionId: string, details: LeaveDetails): Promise<PresenceDiff> {
+    const set = this.sets.get(channel);
+    if (!set) return emptyDiff();
+    const diff = set.leave(clientId, connectionId, details);
+    this.tidy(channel, connectionId, set);
+    return diff;
+  }
+
+  async removeConnectionFromChannel(channel: string, connectionId: string, timestamp: number): Promise<PresenceDiff> {
+    const set = this.sets.get(channel);
+    if (!set) return emptyDiff();
+    const diff = set.removeConnection(connectionId, timestamp);
+    this.tidy(channel, connectionId, set);
+    return diff;
+  }
+
+  async removeConnection(connectionId: string, timestamp: number): Promise<Array<{ channel: string; diff: PresenceDiff }>> {
+    const out: Array<{ channel: string; diff: PresenceDiff }> = [];
+    for (const channel of [...(this.channelsOf.get(connectionId) ?? [])]) {
+      out.push({ channel, diff: await this.removeConnectionFromChannel(channel, connectionId, timestamp) });
+    }
+    return out;
+  }
+
+  async members(channel: string): Promise<PresenceMember[]> {
+    return [...(this.sets.get(channel)?.members() ?? [])];
+  }
+
+  async count(channel: string): Promise<number> {
+    return this.sets.get(channel)?.size ?? 0;
+  }
+
+  /** Drops empty sets and stale indexes so abandoned channels and connections cost nothing. */
+  private tidy(channel: string, connectionId: string, set: PresenceSet): void {
+    if (!set.hasConnection(connectionId)) {
+      const channels = this.channelsOf.get(connectionId);
+      channels?.delete(channel);
+      if (channels?.size === 0) this.channelsOf.delete(connectionId);
+    }
+    if (set.size === 0) this.sets.delete(channel);
+  }
+}
