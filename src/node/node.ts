@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Authenticator } from '../auth/authenticator.ts';
 import { ChannelRegistry } from '../channel/channel-registry.ts';
 import type { Config } from '../config/index.ts';
@@ -40,6 +41,11 @@ export class Node {
   readonly connections = new Map<string, Connection>();
   private readonly byKey = new Map<string, Connection>();
   private readonly livenessTimer: TimerHandle;
+  /**
+   * Lifecycle notifications for observers (tests, metrics): `transport-lost` (connectionId) when a transport drops
+   * without CLOSE, `disposed` (connectionId) when a connection's state is freed.
+   */
+  readonly events = new EventEmitter();
   readonly log: (message: string) => void;
 
   constructor(deps: NodeDeps) {
@@ -176,6 +182,7 @@ export class Node {
     if (conn.state !== 'connected') return;
     conn.state = 'disconnected';
     for (const att of conn.attachments.values()) att.pending = [];
+    this.events.emit('transport-lost', conn.id);
     this.presence.scheduleLeave(conn, this.fail);
     conn.expiryTimer = this.clock.setTimeout(() => {
       this.dispose(conn).catch(this.fail);
@@ -202,6 +209,7 @@ export class Node {
     if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
     for (const att of [...conn.attachments.values()]) this.removeAttachment(att);
     await this.presence.removeConnection(conn.id);
+    this.events.emit('disposed', conn.id);
   }
 
   removeAttachment(att: Attachment): void {

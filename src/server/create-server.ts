@@ -68,15 +68,16 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       }),
     close: async () => {
       node.shutdown();
-      http.close();
-      const drained = new Promise<void>((resolve) => {
-        const check = () => (wss.clients.size === 0 ? resolve() : clock.setTimeout(check, 10));
-        check();
-      });
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      // Open sockets keep the process alive, so waiting on their close events needs no timer of its own.
+      const drained = Promise.all(
+        [...wss.clients].map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((r) => ws.once('close', r)))),
+      );
       const timeout = new Promise<void>((resolve) => clock.setTimeout(resolve, config.shutdownDrainTime));
       await Promise.race([drained, timeout]);
       for (const ws of wss.clients) ws.terminate();
       http.closeAllConnections();
+      await stopped;
       await node.broker.close();
     },
   };
