@@ -13,7 +13,11 @@ test('every error code is documented in docs/errors.md with its status', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
   for (const name of Object.keys(ErrorCodes) as Array<keyof typeof ErrorCodes>) {
     const e = ErrorInfo.of(name);
-    assert.match(doc, new RegExp(`\\| ${e.code} \\| ${e.statusCode} \\| ${name} \\|`), `${name} (${e.code}) missing from docs/errors.md`);
+    assert.match(
+      doc,
+      new RegExp(`\\| ${e.code} \\| ${e.statusCode} \\| ${name} \\|`),
+      `${name} (${e.code}) missing from docs/errors.md`,
+    );
   }
 });
 

@@ -143,14 +143,15 @@ for (const protocol of PROTOCOLS) {
       await assert.rejects(channel.presence.enter('x'), (err: Ably.ErrorInfo) => err.code === 40012);
     });
 
-    test('the server refuses presence for a connection with no clientId (91000) and an id it may not use', async (t) => {
-      // The SDK refuses `enter()` without a clientId locally, so this goes through a token-less raw publish path:
-      // a wildcard-free key client re-entering someone else's member must be refused by the server.
+    test('the server refuses presence from a connection with no clientId (91000)', async (t) => {
+      // The SDK refuses `enter()` without a clientId locally, so the raw ProtocolMessage goes through its
+      // connection manager: the server must NACK it on its own.
       const s = await startServer(t);
       const anon = s.realtime({ protocol });
       const channel = anon.channels.get('strict');
       await channel.attach();
-      const connection = (anon.connection as unknown as { connectionManager: { send: Function } }).connectionManager;
+      type Send = (message: object, queue: boolean, callback: (err: Ably.ErrorInfo | null) => void) => void;
+      const connection = (anon.connection as unknown as { connectionManager: { send: Send } }).connectionManager;
       const result = await new Promise<Ably.ErrorInfo | null>((resolve) => {
         connection.send(
           { action: 14, channel: 'strict', presence: [{ action: 2, data: 'no-id' }] },
