@@ -19,8 +19,12 @@ export interface ConnectionOptions {
 
 /** A connection's attachment to one channel. */
 export class Attachment {
-  /** `attaching`: ATTACH being answered; events are held in `pending` until ATTACHED and SYNC are out. */
-  state: 'attaching' | 'attached' = 'attaching';
+  /**
+   * `attaching`: ATTACH being answered; events are held in `pending` until ATTACHED and SYNC are out.
+   * `suspended`: the connection resumed on a new transport and the client has not re-attached yet; nothing is sent
+   * (the SDK would drop it) and nothing is held: the re-ATTACH replays missed messages from history instead.
+   */
+  state: 'attaching' | 'attached' | 'suspended' = 'attaching';
   modes = 0;
   pending: ChannelEvent[] = [];
   /** Highest event seq sent on this attachment, so replayed and live events are never sent twice. */

@@ -9,7 +9,7 @@ import type { ChannelEvent } from '../store/broker.ts';
  */
 export function deliverTo(att: Attachment, event: ChannelEvent): void {
   const conn = att.connection;
-  if (!conn.transport) return;
+  if (!conn.transport || att.state === 'suspended') return;
   if (event.message.action === Action.MESSAGE) {
     if (!(att.modes & Flag.SUBSCRIBE)) return;
     if (!conn.options.echo && event.origin === conn.id) return;

@@ -17,6 +17,9 @@ import { handleFrame } from './dispatch.ts';
 import { looksLikeConnectionKey, newConnectionId, newConnectionKey } from './ids.ts';
 import { checkLiveness } from './liveness.ts';
 
+/** Most frames kept from a client while its credentials are still being verified; later ones are dropped. */
+const EARLY_FRAMES = 64;
+
 export interface NodeDeps {
   config: Config;
   clock: Clock;
@@ -54,7 +57,7 @@ export class Node {
     this.broker = deps.broker;
     this.history = deps.history;
     this.log = deps.log ?? (() => {});
-    this.auth = new Authenticator(deps.config.keys);
+    this.auth = new Authenticator(deps.config, deps.clock);
     this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock);
     this.broker.onEvent((event) => this.deliver(event));
     const tick = Math.min(1000, Math.max(25, Math.floor(deps.config.minHeartbeatInterval / 4)));
@@ -72,24 +75,41 @@ export class Node {
    */
   open(transport: Transport, query: URLSearchParams): TransportEvents {
     let conn: Connection | undefined;
+    let gone = false;
+    // Credentials are checked asynchronously (JWTs); frames arriving meanwhile wait here, a bounded number of them.
+    let early: Array<[Buffer, boolean]> | undefined = [];
     const params = parseConnectParams(query, this.config);
-    try {
+    const authenticate = async () => {
       if (params.error) throw params.error;
-      const identity = this.auth.authenticate(params.credentials);
-      conn = this.establish(transport, identity, params.options, params.resumeKey);
-    } catch (err) {
-      const error = ErrorInfo.from(err);
-      transport.send(params.options.codec.encode({ action: Action.ERROR, error: error.toWire() }));
-      transport.close(1000, 'connection refused');
-    }
+      const identity = await this.auth.authenticate(params.credentials);
+      if (!gone) conn = this.establish(transport, identity, params.options, params.resumeKey);
+    };
+    authenticate()
+      .catch((err) => {
+        const error = ErrorInfo.from(err);
+        transport.send(params.options.codec.encode({ action: Action.ERROR, error: error.toWire() }));
+        transport.close(1000, 'connection refused');
+      })
+      .then(() => {
+        const frames = early ?? [];
+        early = undefined;
+        for (const [frame, isBinary] of frames)
+          if (conn && conn.transport === transport) handleFrame(this, conn, frame, isBinary);
+      })
+      .catch(this.fail);
     return {
       onFrame: (frame, isBinary) => {
+        if (early) {
+          if (early.length < EARLY_FRAMES) early.push([frame, isBinary]);
+          return;
+        }
         if (conn && conn.transport === transport) handleFrame(this, conn, frame, isBinary);
       },
       onAlive: () => {
         if (conn && conn.transport === transport) conn.lastSeen = this.clock.now();
       },
       onClose: () => {
+        gone = true;
         if (conn) this.transportLost(conn, transport);
       },
     };
@@ -140,7 +160,7 @@ export class Node {
     conn.state = 'connected';
     conn.lastSeen = conn.lastPing = this.clock.now();
     for (const att of conn.attachments.values()) {
-      att.state = 'attaching';
+      att.state = 'suspended';
       att.pending = [];
     }
     this.byKey.delete(conn.key);
@@ -181,7 +201,10 @@ export class Node {
     conn.transport = undefined;
     if (conn.state !== 'connected') return;
     conn.state = 'disconnected';
-    for (const att of conn.attachments.values()) att.pending = [];
+    for (const att of conn.attachments.values()) {
+      att.state = 'suspended';
+      att.pending = [];
+    }
     this.events.emit('transport-lost', conn.id);
     this.presence.scheduleLeave(conn, this.fail);
     conn.expiryTimer = this.clock.setTimeout(() => {

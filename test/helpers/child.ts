@@ -7,6 +7,8 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/presence-client.ts', import.m
 export interface PresenceChild {
   process: ChildProcess;
   connectionId: string;
+  /** The SDK's recovery key (`connection.createRecoveryKey()`) taken right after entering. */
+  recoveryKey: string;
 }
 
 /** Spawns a process whose SDK client enters presence; resolves once it has entered. Killed at test end. */
@@ -24,8 +26,11 @@ export function spawnPresenceClient(t: TestContext, options: Record<string, unkn
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /entered (\S+)/.exec(out);
-      if (m) resolve({ process: child, connectionId: m[1] as string });
+      const m = /entered (\S+) (\S*)\n/.exec(out);
+      if (m) {
+        const recoveryKey = Buffer.from(m[2] as string, 'base64').toString('utf8');
+        resolve({ process: child, connectionId: m[1] as string, recoveryKey });
+      }
     });
     child.once('exit', (code) => reject(new Error(`presence client exited early (${code})`)));
   });
