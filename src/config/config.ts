@@ -42,9 +42,24 @@ export interface Config {
   maxClientIdLength: number;
   /** 0 = unlimited. */
   maxConnectionsPerKey: number;
+  /** How far a TokenRequest's timestamp may be from the server clock, ms. */
+  tokenRequestWindow: number;
+  /** Token lifetime when the request names no ttl, ms (Ably: 1 hour). */
+  defaultTokenTtl: number;
+  /** Longest token lifetime granted, ms (Ably: 24 hours). */
+  maxTokenTtl: number;
+  /** TokenRequest nonces remembered against replay (oldest forgotten first). */
+  nonceMemorySize: number;
+  /** How long before a connected client's token expires the server sends AUTH asking for a new one, ms. */
+  tokenRenewLead: number;
   /** Message and presence history retention per channel. */
   historyMaxAge: number;
   historyMaxPerChannel: number;
+  /**
+   * Bytes queued for a connection that is not reading before it is dropped (as an abrupt disconnect), so one
+   * stalled client cannot hold unbounded memory.
+   */
+  maxOutboundBuffer: number;
   /** Time allowed for clients to be told to reconnect elsewhere on SIGTERM, ms. */
   shutdownDrainTime: number;
 }
@@ -71,7 +86,13 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   maxChannelNameLength: 2_048,
   maxClientIdLength: 256,
   maxConnectionsPerKey: 0,
+  tokenRequestWindow: 10 * 60 * 1000,
+  defaultTokenTtl: 60 * 60 * 1000,
+  maxTokenTtl: 24 * 60 * 60 * 1000,
+  nonceMemorySize: 100_000,
+  tokenRenewLead: 30_000,
   historyMaxAge: 2 * 60 * 60 * 1000,
   historyMaxPerChannel: 1_000,
+  maxOutboundBuffer: 8 * 1024 * 1024,
   shutdownDrainTime: 5_000,
 };

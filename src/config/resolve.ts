@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseApiKey } from '../auth/api-key.ts';
+import { parseCapability } from '../auth/capability.ts';
 import { type Config, DEFAULT_CONFIG } from './config.ts';
 
 /** Fills defaults and checks every value and the relations between them. Throws an Error naming the bad setting. */
@@ -36,12 +37,17 @@ function validateConfig(c: Config): void {
     'maxClientIdLength',
     'historyMaxAge',
     'historyMaxPerChannel',
+    'tokenRequestWindow',
+    'defaultTokenTtl',
+    'maxTokenTtl',
+    'nonceMemorySize',
+    'maxOutboundBuffer',
   ];
   for (const name of positive) {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`config: ${name} must be a positive number`);
   }
-  for (const name of ['heartbeatMargin', 'remainPresentFor', 'maxConnectionsPerKey', 'shutdownDrainTime'] as const) {
+  for (const name of ['heartbeatMargin', 'remainPresentFor', 'maxConnectionsPerKey', 'shutdownDrainTime', 'tokenRenewLead'] as const) {
     if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
   }
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new Error('config: port must be 0..65535');
@@ -53,10 +59,14 @@ function validateConfig(c: Config): void {
   if (c.connectionStateTtl < c.remainPresentFor) {
     throw new Error('config: connectionStateTtl must be at least remainPresentFor');
   }
+  if (c.defaultTokenTtl > c.maxTokenTtl) throw new Error('config: defaultTokenTtl exceeds maxTokenTtl');
   const names = new Set<string>();
   for (const k of c.keys) {
     const parsed = parseApiKey(k.key);
     if (!parsed) throw new Error(`config: malformed key (expected APPID.KEYID:SECRET) for ${k.key.split(':')[0]}`);
+    if (k.capability !== undefined && !parseCapability(k.capability)) {
+      throw new Error(`config: capability of key ${parsed.name} must map resources to arrays of operations`);
+    }
     if (names.has(parsed.name)) throw new Error(`config: duplicate key ${parsed.name}`);
     names.add(parsed.name);
   }

@@ -68,6 +68,7 @@ export class Connection {
     transport: Transport,
     maxInboundRate: number,
     clock: Clock,
+    private readonly maxOutboundBuffer = Number.POSITIVE_INFINITY,
   ) {
     this.key = key;
     this.transport = transport;
@@ -81,11 +82,22 @@ export class Connection {
 
   /** Encodes and sends; a no-op while no transport is attached. */
   send(message: ProtocolMessage): void {
-    this.transport?.send(this.options.codec.encode(message));
+    this.write(this.options.codec.encode(message));
   }
 
   /** Sends a message shared by many connections, encoded once per format. */
   sendShared(message: ProtocolMessage): void {
-    this.transport?.send(encodeOnce(this.options.codec, message));
+    this.write(encodeOnce(this.options.codec, message));
+  }
+
+  /**
+   * A peer that stops reading would make the socket buffer without bound; past `maxOutboundBuffer` it is dropped,
+   * and its closing follows the abrupt-disconnect path (state kept for resume, members kept for remainPresentFor).
+   */
+  private write(frame: Buffer | string): void {
+    const transport = this.transport;
+    if (!transport) return;
+    transport.send(frame);
+    if (transport.bufferedAmount > this.maxOutboundBuffer) transport.terminate();
   }
 }

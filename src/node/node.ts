@@ -135,7 +135,16 @@ export class Node {
       if (count >= this.config.maxConnectionsPerKey) throw ErrorInfo.of('connectionLimit');
     }
     const id = newConnectionId();
-    const conn = new Connection(id, newConnectionKey(id), identity, options, transport, this.config.maxInboundRate, this.clock);
+    const conn = new Connection(
+      id,
+      newConnectionKey(id),
+      identity,
+      options,
+      transport,
+      this.config.maxInboundRate,
+      this.clock,
+      this.config.maxOutboundBuffer,
+    );
     this.connections.set(id, conn);
     this.byKey.set(conn.key, conn);
     this.sendConnected(conn, error);

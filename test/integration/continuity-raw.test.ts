@@ -110,7 +110,7 @@ test('SIGTERM: 50 connected clients are told to reconnect (DISCONNECTED) and the
   t.after(() => {
     for (const c of clients) c.close();
   });
-  await Promise.all(clients.map((c) => once(c.connection, 'connected')));
+  await Promise.all(clients.map((c) => c.connection.once('connected')));
   const disconnected = Promise.all(
     clients.map(
       (c) =>

@@ -151,7 +151,7 @@ for (const protocol of PROTOCOLS) {
       await publisher.channels.get('session').publish('missed', 'while-away');
 
       const recovered = s.realtime({ protocol, clientId: 'reloader', recover: device.recoveryKey });
-      await once(recovered.connection, 'connected');
+      await recovered.connection.once('connected');
       assert.equal(recovered.connection.id, device.connectionId);
       const channel = recovered.channels.get('session');
       const received = new Collector<Ably.Message>();
