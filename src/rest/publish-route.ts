@@ -1,56 +1,64 @@
+import { randomBytes } from 'node:crypto';
 import { mayActAs } from '../auth/identity.ts';
-import { ErrorInfo } from '../errors/index.ts';
-import { Action, jsonCodec, type Message, messageSize, msgpackCodec } from '../protocol/index.ts';
-import type { ChannelRequest } from './channel-routes.ts';
+import { ErrorCodes, ErrorInfo } from '../errors/index.ts';
+import { Action, jsonCodec, type Message, messageSize, type ProtocolMessage, toProtocolMessage } from '../protocol/index.ts';
+import type { ChannelRequest, PublishResult } from './context.ts';
 import { readBody } from './read-body.ts';
 
-/** Recently published client-supplied message ids, so a retried idempotent REST publish is applied once. */
-const recentIds = new Map<string, { serials: string[] }>();
-const REMEMBERED_IDS = 10_000;
-
 /**
- * Publishes a REST body (one message or an array) as one event. Client-supplied ids make it idempotent: a repeat
- * of the same id returns the first publish's serials without publishing again.
+ * Validates a REST body (one message or an array) with the realtime rules, so REST and realtime accept exactly the
+ * same messages. JSON bodies go through the JSON codec, which turns base64 payloads back into bytes.
  */
-export async function publishOverRest(r: ChannelRequest): Promise<{ channel: string; messageId?: string; serials: string[] }> {
-  const body = await readBody(r.req, r.node.config.maxFrameSize);
+function decodeMessages(body: unknown, msgpack: boolean): Message[] {
   const raw = Array.isArray(body) ? body : [body];
-  // Reuse the realtime codec's validation so REST and realtime accept exactly the same messages.
-  const codec = (r.req.headers['content-type'] ?? '').includes('msgpack') ? msgpackCodec : jsonCodec;
-  const decoded =
-    codec === jsonCodec
-      ? codec.decode(Buffer.from(JSON.stringify({ action: Action.MESSAGE, messages: raw })), false)
-      : msgpackCodec.decode(
-          Buffer.from(msgpackCodec.encode({ action: Action.MESSAGE, messages: raw as Message[] }) as Buffer),
-          true,
-        );
+  let decoded: ProtocolMessage;
+  try {
+    decoded = msgpack
+      ? toProtocolMessage({ action: Action.MESSAGE, messages: raw })
+      : jsonCodec.decode(Buffer.from(JSON.stringify({ action: Action.MESSAGE, messages: raw })), false);
+  } catch (err) {
+    // The codec speaks realtime (80013); over HTTP a malformed body is 40001.
+    const e = ErrorInfo.from(err);
+    throw e.code === ErrorCodes.protocolError.code ? ErrorInfo.of('invalidRequestBody', e.message) : e;
+  }
   const messages = decoded.messages ?? [];
   if (messages.length === 0) throw ErrorInfo.of('invalidRequestBody', 'no messages');
+  return messages;
+}
+
+/**
+ * Publishes a REST body as one channel event. When every message carries a client-supplied id (the SDK's
+ * `idempotentRestPublishing`), a repeat of the same ids returns the first publish's serials and publishes nothing.
+ */
+export async function publishOverRest(r: ChannelRequest): Promise<PublishResult> {
+  const body = await readBody(r.req, r.node.config.maxFrameSize);
+  const messages = decodeMessages(body, (r.req.headers['content-type'] ?? '').includes('msgpack'));
   const ownClientId = r.identity.clientId && r.identity.clientId !== '*' ? r.identity.clientId : undefined;
   for (const m of messages) {
-    if (m.clientId !== undefined && (m.clientId === '*' || !mayActAs(r.identity, m.clientId)))
-      throw ErrorInfo.of('invalidClientId');
-    if (messageSize(m) > r.node.config.maxMessageSize) throw ErrorInfo.of('messageTooLarge');
+    if (m.clientId !== undefined && (m.clientId === '*' || !mayActAs(r.identity, m.clientId))) {
+      throw ErrorInfo.of('invalidClientId', `may not publish as ${m.clientId.slice(0, 64)}`);
+    }
+    if (messageSize(m) > r.node.config.maxMessageSize) {
+      throw ErrorInfo.of('messageTooLarge', `message exceeds ${r.node.config.maxMessageSize} bytes`);
+    }
     if (m.clientId === undefined && ownClientId) m.clientId = ownClientId;
     for (const k of Object.keys(m) as Array<keyof Message>) if (m[k] === undefined) delete m[k];
   }
-  const idempotencyKey = messages[0]?.id ? `${r.key}\n${messages.map((m) => m.id).join('\n')}` : undefined;
-  const previous = idempotencyKey ? recentIds.get(idempotencyKey) : undefined;
-  const messageId = messages[0]?.id?.replace(/:\d+$/, '');
-  if (previous) return { channel: r.name, messageId, serials: previous.serials };
-  const timestamp = r.node.clock.now();
-  const event = await r.node.broker.publish(r.key, {
-    action: Action.MESSAGE,
-    channel: r.name,
-    id: messageId ?? `rest-${timestamp}-${Math.floor(Math.random() * 1e9)}`,
-    timestamp,
-    messages,
-  });
-  await r.node.history.append('messages', event);
-  const serials = messages.map((_, i) => `${event.serial}:${i}`);
-  if (idempotencyKey) {
-    recentIds.set(idempotencyKey, { serials });
-    if (recentIds.size > REMEMBERED_IDS) recentIds.delete(recentIds.keys().next().value as string);
-  }
-  return { channel: r.name, messageId, serials };
+  const ids = messages.map((m) => m.id);
+  // The SDK's ids are `<base>:<index>`; Ably reports the base as messageId.
+  const messageId = ids[0]?.replace(/:\d+$/, '');
+  const publish = async (): Promise<PublishResult> => {
+    const timestamp = r.node.clock.now();
+    const event = await r.node.broker.publish(r.key, {
+      action: Action.MESSAGE,
+      channel: r.name,
+      id: messageId ?? `rest-${randomBytes(9).toString('base64url')}`,
+      timestamp,
+      messages,
+    });
+    await r.node.history.append('messages', event);
+    return { channel: r.name, messageId, serials: messages.map((_, i) => `${event.serial}:${i}`) };
+  };
+  if (!ids.every((id) => id !== undefined)) return publish();
+  return r.state.publishes.once(`${r.key}\n${ids.join('\n')}`, publish);
 }

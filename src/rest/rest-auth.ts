@@ -7,7 +7,7 @@ import type { Node } from '../node/node.ts';
  * REST credentials: `Basic base64(keyName:secret)` or `Bearer base64(token)` (the SDK base64-encodes tokens;
  * a raw token is accepted too). An `X-Ably-ClientId` header (base64) names the acting clientId.
  */
-export function authenticateRequest(node: Node, req: IncomingMessage, query: URLSearchParams): Identity {
+export async function authenticateRequest(node: Node, req: IncomingMessage, query: URLSearchParams): Promise<Identity> {
   const header = req.headers.authorization ?? '';
   const clientIdHeader = req.headers['x-ably-clientid'];
   const clientId = typeof clientIdHeader === 'string' ? Buffer.from(clientIdHeader, 'base64').toString('utf8') : undefined;

@@ -1,45 +1,81 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
-import { channelRequest, getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
-import { corsHeaders, sendBody, sendError } from './respond.ts';
-import { authenticateRequest } from './rest-auth.ts';
+import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
+import { getChannelStatus, listChannels } from './channel-status.ts';
+import { channelRequest, type RestRequest, type RestState } from './context.ts';
+import { PublishDedupe } from './publish-dedupe.ts';
+import { sendBody, sendError, sendPreflight } from './respond.ts';
+import { requestToken } from './token-route.ts';
 
-/** Decodes a channel path segment (the SDK encodeURIComponent's names). */
-function segment(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw ErrorInfo.of('invalidChannelName', 'malformed percent-encoding');
+/** Serves one route; `params` are the path pattern's capture groups, still percent-encoded. */
+type Handler = (r: RestRequest, params: string[]) => Promise<void> | void;
+
+interface Route {
+  path: RegExp;
+  methods: Partial<Record<string, Handler>>;
+}
+
+/**
+ * Every REST route. A path that matches with another method is 405 (40500); a path that matches nothing is 404
+ * (40400). Handlers authenticate themselves, so public routes (`/time`, `/health`, token requests) need nothing.
+ */
+const ROUTES: Route[] = [
+  { path: /^\/health$/, methods: { GET: (r) => sendBody(r.req, r.res, new URLSearchParams(), 200, { status: 'ok' }) } },
+  // The SDK always asks /time for JSON and reads `body[0]`; no credentials are needed (Ably §7).
+  { path: /^\/time$/, methods: { GET: (r) => sendBody(r.req, r.res, new URLSearchParams(), 200, [r.node.clock.now()]) } },
+  { path: /^\/keys\/([^/]+)\/requestToken$/, methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) } },
+  { path: /^\/channels$/, methods: { GET: (r) => listChannels(r) } },
+  { path: /^\/channels\/([^/]+)$/, methods: { GET: (r, [ch]) => getChannelStatus(r, ch as string) } },
+  {
+    path: /^\/channels\/([^/]+)\/messages$/,
+    methods: {
+      GET: async (r, [ch]) => getMessages(await channelRequest(r, ch as string, 'history')),
+      POST: async (r, [ch]) => postMessages(await channelRequest(r, ch as string, 'publish')),
+    },
+  },
+  {
+    path: /^\/channels\/([^/]+)\/presence$/,
+    methods: { GET: async (r, [ch]) => getPresence(await channelRequest(r, ch as string, 'subscribe')) },
+  },
+  {
+    path: /^\/channels\/([^/]+)\/presence\/history$/,
+    methods: { GET: async (r, [ch]) => getPresenceHistory(await channelRequest(r, ch as string, 'history')) },
+  },
+];
+
+/** Finds the route for a path, and the handler for the method (undefined when the method is not allowed). */
+function match(method: string, path: string): { route: Route; handler?: Handler; params: string[] } | undefined {
+  for (const route of ROUTES) {
+    const m = route.path.exec(path);
+    if (m) return { route, handler: route.methods[method], params: m.slice(1) };
   }
+  return undefined;
 }
 
 /** Routes one HTTP request. Every failure becomes an Ably error response; nothing throws out. */
-export async function handleRest(node: Node, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(state: RestState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const query = url.searchParams;
+  const method = req.method ?? 'GET';
+  let allow: Record<string, string> = {};
   try {
-    const method = req.method ?? 'GET';
-    const path = url.pathname;
-    if (method === 'OPTIONS') {
-      res.writeHead(204, { ...corsHeaders(req), 'access-control-max-age': '86400' }).end();
-      return;
+    if (method === 'OPTIONS') return sendPreflight(req, res);
+    const found = match(method, url.pathname);
+    if (!found) throw ErrorInfo.of('notFound', `no route for ${url.pathname}`);
+    if (!found.handler) {
+      allow = { allow: [...Object.keys(found.route.methods), 'OPTIONS'].join(', ') };
+      throw ErrorInfo.of('methodNotAllowed', `${method} is not supported on ${url.pathname}`);
     }
-    if (method === 'GET' && path === '/health') return sendBody(req, res, new URLSearchParams(), 200, { status: 'ok' });
-    if (method === 'GET' && path === '/time') return sendBody(req, res, new URLSearchParams(), 200, [node.clock.now()]);
-    const channel = /^\/channels\/([^/]+)(\/.*)?$/.exec(path);
-    if (channel) {
-      const identity = authenticateRequest(node, req, query);
-      const base = { node, req, res, query, identity };
-      const name = segment(channel[1] as string);
-      const rest = channel[2] ?? '';
-      if (method === 'GET' && rest === '/presence') return getPresence(channelRequest(base, name, 'subscribe'));
-      if (method === 'GET' && rest === '/presence/history') return getPresenceHistory(channelRequest(base, name, 'history'));
-      if (method === 'GET' && rest === '/messages') return getMessages(channelRequest(base, name, 'history'));
-      if (method === 'POST' && rest === '/messages') return postMessages(channelRequest(base, name, 'publish'));
-    }
-    throw ErrorInfo.of('notFound', `no route for ${method} ${path}`);
+    await found.handler({ state, node: state.node, req, res, query }, found.params);
   } catch (err) {
-    sendError(req, res, query, err);
+    if (res.headersSent) throw err;
+    sendError(req, res, query, err, allow);
   }
+}
+
+/** The REST API of one server: its per-instance state and the request handler `server/` mounts. */
+export function createRestApi(node: Node): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const state: RestState = { node, publishes: new PublishDedupe(node.clock) };
+  return (req, res) => handle(state, req, res);
 }

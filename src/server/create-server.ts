@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { type Config, resolveConfig } from '../config/index.ts';
 import { Node } from '../node/node.ts';
-import { handleRest } from '../rest/router.ts';
+import { createRestApi } from '../rest/router.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
@@ -39,8 +39,9 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   });
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameSize * 2, perMessageDeflate: false });
+  const handleRest = createRestApi(node);
   const http: Server = createHttpServer((req, res) => {
-    handleRest(node, req, res).catch((err) => {
+    handleRest(req, res).catch((err) => {
       node.fail(err);
       if (!res.headersSent) res.writeHead(500).end();
     });
