@@ -25,9 +25,6 @@ async function main(): Promise<void> {
   const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
   // Key names only: secrets never go to logs. A generated key is the exception, or nobody could connect.
   const names = server.config.keys.map((k) => parseApiKey(k.key)?.name).join(', ');
-  console.log(`rollcall listening on http://${host}:${address.port} (ws://${host}:${address.port}/) keys: ${names}`);
-  if (parsed.generatedKey) console.log(`generated key (pass --key to choose your own): ${parsed.generatedKey}`);
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -40,6 +37,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Printed only once the signal handlers are in place: a supervisor may signal as soon as it sees this line.
+  console.log(`rollcall listening on http://${host}:${address.port} (ws://${host}:${address.port}/) keys: ${names}`);
+  if (parsed.generatedKey) console.log(`generated key (pass --key to choose your own): ${parsed.generatedKey}`);
 }
 
 main().catch((err) => {

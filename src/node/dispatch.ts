@@ -15,32 +15,57 @@ import { withAck } from './with-ack.ts';
  */
 export function handleFrame(node: Node, conn: Connection, frame: Buffer, isBinary: boolean): void {
   conn.lastSeen = node.clock.now();
+  const oversized = frame.length > node.config.maxFrameSize;
   let message: ProtocolMessage;
   try {
     message = conn.options.codec.decode(frame, isBinary);
   } catch (err) {
-    conn.send({ action: Action.ERROR, error: ErrorInfo.from(err).toWire() });
+    const error = oversized ? ErrorInfo.of('messageTooLarge', `frame exceeds ${node.config.maxFrameSize} bytes`) : err;
+    // Queued behind earlier frames, so their ACKs still go out before the connection ends.
+    conn.inbound = conn.inbound.then(() => fatal(node, conn, ErrorInfo.from(error))).catch(node.fail);
     return;
   }
-  const oversized = frame.length > node.config.maxFrameSize;
   const limited = !conn.rate.take();
   conn.inbound = conn.inbound
     .then(() => {
       if (conn.state === 'closed') return;
       if (oversized)
-        return refuse(conn, message, ErrorInfo.of('messageTooLarge', `frame exceeds ${node.config.maxFrameSize} bytes`));
+        return refuse(node, conn, message, ErrorInfo.of('messageTooLarge', `frame exceeds ${node.config.maxFrameSize} bytes`));
       if (limited)
-        return refuse(conn, message, ErrorInfo.of('rateLimited', `more than ${node.config.maxInboundRate} messages per second`));
+        return refuse(
+          node,
+          conn,
+          message,
+          ErrorInfo.of('rateLimited', `more than ${node.config.maxInboundRate} messages per second`),
+        );
       return route(node, conn, message);
     })
     .catch(node.fail);
 }
 
-/** Rejects a frame: a NACK if it carries a msgSerial (so the ACK sequence stays whole), else a non-channel ERROR. */
-function refuse(conn: Connection, message: ProtocolMessage, error: ErrorInfo): void {
+/**
+ * Rejects a frame: a NACK if it carries a msgSerial (so the ACK sequence stays whole), else a channel ERROR if it
+ * names a channel, else a fatal connection ERROR.
+ */
+async function refuse(node: Node, conn: Connection, message: ProtocolMessage, error: ErrorInfo): Promise<void> {
   if (message.msgSerial !== undefined) {
     conn.send({ action: Action.NACK, msgSerial: message.msgSerial, count: 1, error: error.toWire() });
-  } else conn.send({ action: Action.ERROR, channel: message.channel, error: error.toWire() });
+  } else if (message.channel !== undefined) {
+    conn.send({ action: Action.ERROR, channel: message.channel, error: error.toWire() });
+  } else await fatal(node, conn, error);
+}
+
+/**
+ * An ERROR without a channel fails the client's connection for good (Ably §1.5: the SDK goes FAILED and drops its
+ * connection key), so nothing can resume it: free its state and members now and close the socket, rather than
+ * keeping them for connectionStateTtl.
+ */
+async function fatal(node: Node, conn: Connection, error: ErrorInfo): Promise<void> {
+  if (conn.state === 'closed') return;
+  const transport = conn.transport;
+  conn.send({ action: Action.ERROR, error: error.toWire() });
+  await node.dispose(conn);
+  transport?.close(1000, 'protocol error');
 }
 
 async function route(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
@@ -71,6 +96,6 @@ async function route(node: Node, conn: Connection, message: ProtocolMessage): Pr
     case Action.CLOSE:
       return node.close(conn);
     default:
-      return refuse(conn, message, ErrorInfo.of('protocolError', `unsupported action ${message.action}`));
+      return refuse(node, conn, message, ErrorInfo.of('protocolError', `unsupported action ${message.action}`));
   }
 }
