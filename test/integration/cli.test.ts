@@ -52,11 +52,13 @@ async function listeningLine(cli: Cli): Promise<RegExpExecArray> {
 }
 
 describe('GET /health', () => {
-  test('answers 200 once the server is listening', async (t) => {
+  test('answers 200 while the server is listening, and nothing answers once it has closed', async (t) => {
     const s = await startServer(t);
     const res = await fetch(`http://127.0.0.1:${s.port}/health`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });
+    await s.server.close();
+    await assert.rejects(fetch(`http://127.0.0.1:${s.port}/health`));
   });
 });
 
