@@ -8,6 +8,8 @@ import { publish } from './publish.ts';
 import { reauthorize } from './reauth.ts';
 import { withAck } from './with-ack.ts';
 
+const CONTROL_ACTIONS: ReadonlySet<number> = new Set([Action.HEARTBEAT, Action.CLOSE, Action.DISCONNECT]);
+
 /**
  * Entry point for every inbound frame: size check, decode, rate limit, then the action's handler. Frames of one
  * connection are handled strictly in order, so ACKs and NACKs go out in msgSerial order. Nothing a client sends
@@ -25,7 +27,8 @@ export function handleFrame(node: Node, conn: Connection, frame: Buffer, isBinar
     conn.inbound = conn.inbound.then(() => fatal(node, conn, ErrorInfo.from(error))).catch(node.fail);
     return;
   }
-  const limited = !conn.rate.take();
+  // Only operations count against the inbound rate: refusing a ping, CLOSE or DISCONNECT would fail the client.
+  const limited = !CONTROL_ACTIONS.has(message.action) && !conn.rate.take();
   conn.inbound = conn.inbound
     .then(() => {
       if (conn.state === 'closed') return;
