@@ -73,7 +73,7 @@ for (const protocol of PROTOCOLS) {
     test('unknown routes are 404 (40400) and known paths with another method are 405 (40500)', async (t) => {
       const s = await startServer(t);
       const rest = s.rest({ protocol });
-      for (const path of ['/nope', '/channels/x/unknown', '/channels/x/presence/history/more', '/stats']) {
+      for (const path of ['/nope', '/channels/x/unknown', '/channels/x/presence/history/more', '/channels/x/messages/']) {
         const res = await rest.request('get', path, 6, {});
         assert.equal(res.success, false, path);
         assert.equal(res.statusCode, 404, path);
