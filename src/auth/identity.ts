@@ -9,11 +9,15 @@ export interface Identity {
   capability: Capability;
   /** True for basic (key) auth, which may act on behalf of any clientId. */
   viaKey: boolean;
+  /** True for a token whose clientId is `*`: it may act as any clientId, even after naming one for the connection. */
+  wildcard?: boolean;
+  /** Token issue time (ms since epoch); undefined for key auth. */
+  issued?: number;
   /** Token expiry (ms since epoch); undefined for key auth. */
   expires?: number;
 }
 
 /** Whether `identity` may act as `clientId` (for enterClient / publish with an explicit clientId). */
 export function mayActAs(identity: Identity, clientId: string): boolean {
-  return identity.viaKey || identity.clientId === '*' || identity.clientId === clientId;
+  return identity.viaKey || identity.wildcard === true || identity.clientId === '*' || identity.clientId === clientId;
 }

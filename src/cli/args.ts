@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Config, KeyConfig } from '../config/index.ts';
+import { parseConfigFile } from '../config/load-file.ts';
 
 export const HELP = `Usage: rollcall [options]
 
@@ -11,9 +13,17 @@ Options (flags win over environment variables):
   --host ADDR           Interface to bind                  env ROLLCALL_HOST   (default 0.0.0.0)
   --key APP.KEY:SECRET  API key; repeat for several        env ROLLCALL_KEYS   (comma-separated)
                         With no key, a random one is generated and printed.
+  --config FILE         JSON or YAML config file            env ROLLCALL_CONFIG
+                        Any setting, plus keys with capabilities:
+                          keys:
+                            - key: app.server:SECRET          # capability {"*":["*"]}
+                            - key: app.browser:SECRET
+                              capability: {"chat:*": ["presence", "subscribe"]}
+                          maxConnectionsPerKey: 1000
+                        Flags and environment variables override the file; --key replaces its keys.
   -h, --help            Show this help
 
-Every key may use every channel (capability {"*":["*"]}). Each key's app id is its own namespace.
+A key without a capability may use every channel ({"*":["*"]}). Each key's app id is its own namespace.
 `;
 
 export interface CliResult {
@@ -30,19 +40,38 @@ function intOption(name: string, value: string | undefined): number | undefined 
   return n;
 }
 
-/** argv + env → partial Config. Throws an Error with a readable message on bad input. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
+/**
+ * argv + env (+ the config file they name, read with `readFile`) → partial Config. Precedence: flags, then
+ * environment, then the file. Throws an Error with a readable message on bad input.
+ */
+export function parseCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): CliResult {
   const { values } = parseArgs({
     args: argv,
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
       key: { type: 'string', multiple: true },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) return { help: true };
+  const configPath = values.config ?? env.ROLLCALL_CONFIG;
+  let file: Partial<Config> = {};
+  if (configPath) {
+    let text: string;
+    try {
+      text = readFile(configPath);
+    } catch (err) {
+      throw new Error(`cannot read config file ${configPath}: ${(err as Error).message}`);
+    }
+    file = parseConfigFile(text, configPath);
+  }
   const keyStrings =
     values.key ??
     (env.ROLLCALL_KEYS
@@ -50,17 +79,19 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
           .map((k) => k.trim())
           .filter(Boolean)
       : []);
+  let keys: KeyConfig[] = keyStrings.map((key) => ({ key }));
+  if (keys.length === 0 && file.keys) keys = file.keys;
   let generatedKey: string | undefined;
-  if (keyStrings.length === 0) {
+  if (keys.length === 0) {
     generatedKey = `rollcall.${randomBytes(3).toString('hex')}:${randomBytes(18).toString('base64url')}`;
-    keyStrings.push(generatedKey);
+    keys.push({ key: generatedKey });
   }
-  const keys: KeyConfig[] = keyStrings.map((key) => ({ key }));
   return {
     generatedKey,
     config: {
-      port: intOption('--port', values.port ?? env.ROLLCALL_PORT),
-      host: values.host ?? env.ROLLCALL_HOST,
+      ...file,
+      port: intOption('--port', values.port ?? env.ROLLCALL_PORT) ?? file.port,
+      host: values.host ?? env.ROLLCALL_HOST ?? file.host,
       keys,
     },
   };

@@ -1,5 +1,6 @@
 import { Action } from '../protocol/index.ts';
 import type { Node } from './node.ts';
+import { checkTokenExpiry } from './token-expiry.ts';
 
 /**
  * One periodic sweep instead of a timer per connection: probes each connection at its heartbeatInterval (a WS
@@ -11,6 +12,7 @@ export function checkLiveness(node: Node): void {
   for (const conn of node.connections.values()) {
     const transport = conn.transport;
     if (!transport) continue;
+    if (checkTokenExpiry(node, conn, now)) continue;
     const interval = conn.options.heartbeatInterval;
     if (now - conn.lastSeen > interval + node.config.heartbeatMargin) {
       node.log(`connection ${conn.id} silent for ${now - conn.lastSeen} ms; declared dead`);

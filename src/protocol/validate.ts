@@ -26,10 +26,26 @@ function optInt(o: Raw, key: string): number | undefined {
   return v as number;
 }
 
+/** Deepest nesting accepted in `extras`; deeper values would overflow the stack when sized or re-encoded. */
+export const MAX_EXTRAS_DEPTH = 32;
+
+/** Nesting depth of a decoded value, walked iteratively so the check itself cannot overflow. */
+function depthWithin(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null || Buffer.isBuffer(v) || v instanceof Uint8Array) continue;
+    if (depth > max) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
 function optExtras(o: Raw): Record<string, unknown> | undefined {
   const v = o.extras;
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) fail('extras must be an object');
+  if (!depthWithin(v, MAX_EXTRAS_DEPTH)) fail(`extras nested deeper than ${MAX_EXTRAS_DEPTH}`);
   return v as Record<string, unknown>;
 }
 
@@ -81,7 +97,11 @@ function params(o: Raw): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) return fail('params must be an object');
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) out[k] = String(val);
+  for (const [k, val] of Object.entries(v)) {
+    // Scalars only: String() of a nested array recurses and could overflow the stack.
+    if (typeof val === 'object' && val !== null) fail('params values must be strings');
+    out[k] = String(val);
+  }
   return out;
 }
 
