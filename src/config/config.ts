@@ -37,6 +37,14 @@ export interface Config {
   maxMembersPerChannel: number;
   /** Members per SYNC page. */
   syncPageSize: number;
+  /**
+   * Presence batching on busy channels: PRESENCE events may wait this long (ms) to share one frame per subscriber.
+   * 0 turns it off. Only channels with at least `presenceBatchMinSubscribers` local attachments are batched.
+   */
+  presenceBatchWindow: number;
+  /** Most presence items in one batched PRESENCE message. */
+  presenceBatchMaxItems: number;
+  presenceBatchMinSubscribers: number;
   maxChannelsPerConnection: number;
   maxChannelNameLength: number;
   maxClientIdLength: number;
@@ -82,6 +90,9 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   maxRemainPresentFor: 3_600_000,
   maxMembersPerChannel: 20_000,
   syncPageSize: 100,
+  presenceBatchWindow: 20,
+  presenceBatchMaxItems: 500,
+  presenceBatchMinSubscribers: 50,
   maxChannelsPerConnection: 1_000,
   maxChannelNameLength: 2_048,
   maxClientIdLength: 256,

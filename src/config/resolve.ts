@@ -32,6 +32,7 @@ function validateConfig(c: Config): void {
     'maxRemainPresentFor',
     'maxMembersPerChannel',
     'syncPageSize',
+    'presenceBatchMaxItems',
     'maxChannelsPerConnection',
     'maxChannelNameLength',
     'maxClientIdLength',
@@ -46,6 +47,9 @@ function validateConfig(c: Config): void {
   for (const name of positive) {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`config: ${name} must be a positive number`);
+  }
+  for (const name of ['presenceBatchWindow', 'presenceBatchMinSubscribers'] as const) {
+    if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
   }
   for (const name of ['heartbeatMargin', 'remainPresentFor', 'maxConnectionsPerKey', 'shutdownDrainTime', 'tokenRenewLead'] as const) {
     if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);

@@ -7,15 +7,15 @@ import type { Transport, TransportEvents } from '../connection/transport.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { PresenceService } from '../presence/presence-service.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
-import type { Broker, ChannelEvent } from '../store/broker.ts';
+import type { Broker } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import { parseConnectParams } from './connect-params.ts';
-import { deliverTo } from './deliver.ts';
 import { handleFrame } from './dispatch.ts';
 import { looksLikeConnectionKey, newConnectionId, newConnectionKey } from './ids.ts';
 import { checkLiveness } from './liveness.ts';
+import { PresenceBatcher } from './presence-batcher.ts';
 
 /** Most frames kept from a client while its credentials are still being verified; later ones are dropped. */
 const EARLY_FRAMES = 64;
@@ -44,6 +44,8 @@ export class Node {
   readonly connections = new Map<string, Connection>();
   private readonly byKey = new Map<string, Connection>();
   private readonly livenessTimer: TimerHandle;
+  /** Fans broker events out to local attachments, merging PRESENCE of busy channels. */
+  private readonly batcher: PresenceBatcher;
   /**
    * Lifecycle notifications for observers (tests, metrics): `transport-lost` (connectionId) when a transport drops
    * without CLOSE, `disposed` (connectionId) when a connection's state is freed.
@@ -59,7 +61,17 @@ export class Node {
     this.log = deps.log ?? (() => {});
     this.auth = new Authenticator(deps.config, deps.clock);
     this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock);
-    this.broker.onEvent((event) => this.deliver(event));
+    this.batcher = new PresenceBatcher(
+      deps.clock,
+      {
+        window: deps.config.presenceBatchWindow,
+        maxItems: deps.config.presenceBatchMaxItems,
+        maxBytes: Math.floor(deps.config.maxFrameSize / 4),
+        minSubscribers: deps.config.presenceBatchMinSubscribers,
+      },
+      (channel) => this.channels.attachments(channel),
+    );
+    this.broker.onEvent((event) => this.batcher.deliver(event));
     const tick = Math.min(1000, Math.max(25, Math.floor(deps.config.minHeartbeatInterval / 4)));
     this.livenessTimer = this.clock.setInterval(() => checkLiveness(this), tick);
   }
@@ -249,14 +261,10 @@ export class Node {
     if (this.channels.remove(att)) this.broker.unsubscribe(att.channel).catch(this.fail);
   }
 
-  /** Broker delivery: every local attachment of the channel gets the event if its modes and echo rules allow. */
-  private deliver(event: ChannelEvent): void {
-    for (const att of this.channels.attachments(event.channel)) deliverTo(att, event);
-  }
-
   /** Graceful shutdown: every client is told to reconnect (DISCONNECTED), then sockets close. */
   shutdown(): void {
     this.clock.clearInterval(this.livenessTimer);
+    this.batcher.flushAll();
     const error = ErrorInfo.of('disconnected', 'server shutting down').toWire();
     for (const conn of this.connections.values()) {
       const t = conn.transport;

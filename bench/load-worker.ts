@@ -1,0 +1,273 @@
+import { encodeWire, type Format, LightClient, type LightPresenceItem, wallNow } from './light-client.ts';
+import { serveStats } from './process-stats.ts';
+
+/**
+ * A load-generator process: holds many LightClients and runs scenario steps on request from the harness (IPC
+ * request/response). Times are wall-clock ms (`wallNow`) so the harness can compare them across processes.
+ */
+
+interface OpenArgs {
+  port: number;
+  key: string;
+  format: Format;
+  prefix: string;
+  count: number;
+  remainPresentFor?: number;
+  raw?: boolean;
+  channel?: string;
+  /** When set, client i attaches to `${channel}-${floor((offset + i) / roomSize)}` instead of `channel`. */
+  roomSize?: number;
+  offset?: number;
+  flags?: number;
+  concurrency?: number;
+}
+
+let clients: LightClient[] = [];
+/** The channel each client attached to, by index. */
+let channelOf: string[] = [];
+let raw = false;
+const leaves: Array<{ clientId: string; at: number }> = [];
+let latencies: number[] = [];
+let received = 0;
+
+/** Runs `fn` over items with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+}
+
+/** Rollcall's outbound PRESENCE shape for one ENTER, pre-encoded for the ceiling relay. */
+function enterFrame(format: Format, channel: string, clientId: string, i: number): string | Buffer {
+  const connectionId = `raw-${clientId}`;
+  const timestamp = Math.floor(wallNow());
+  return encodeWire(format, {
+    action: 14,
+    channel,
+    channelSerial: `ceiling-${i}`,
+    id: `${connectionId}:0`,
+    connectionId,
+    timestamp,
+    presence: [{ action: 2, id: `${connectionId}:0:0`, clientId, connectionId, timestamp, data: 'x' }],
+  });
+}
+
+/** Rollcall's outbound MESSAGE shape, pre-encoded for the ceiling relay. */
+function messageFrame(format: Format, channel: string, n: number, data: string): string | Buffer {
+  const connectionId = 'raw-publisher';
+  const timestamp = Math.floor(wallNow());
+  const id = `${connectionId}:${n}`;
+  return encodeWire(format, {
+    action: 15,
+    channel,
+    channelSerial: `ceiling-${n}`,
+    id,
+    connectionId,
+    timestamp,
+    messages: [{ id: `${id}:0`, name: 'tick', data, clientId: 'publisher', connectionId, timestamp, serial: `ceiling-${n}:0` }],
+  });
+}
+
+/** Payload carrying its send time, padded to `size` bytes. */
+const stamped = (size: number): string => {
+  const s = `${wallNow().toFixed(3)}|`;
+  return s.length >= size ? s : s + 'x'.repeat(size - s.length);
+};
+
+const ops: Record<string, (args: never) => Promise<unknown>> = {
+  async open(a: OpenArgs) {
+    raw = !!a.raw;
+    const fresh = Array.from(
+      { length: a.count },
+      (_, i) =>
+        new LightClient({
+          port: a.port,
+          key: a.key,
+          format: a.format,
+          clientId: `${a.prefix}${i}`,
+          remainPresentFor: a.remainPresentFor,
+          raw: a.raw,
+        }),
+    );
+    const rooms = fresh.map((_, i) =>
+      a.roomSize ? `${a.channel}-${Math.floor(((a.offset ?? 0) + i) / a.roomSize)}` : (a.channel ?? ''),
+    );
+    await pool(fresh, a.concurrency ?? 64, async (c, i) => {
+      await c.connect();
+      if (a.channel && !a.raw) await c.attach(rooms[i] as string, a.flags);
+    });
+    clients.push(...fresh);
+    channelOf.push(...rooms);
+    return { open: clients.length };
+  },
+
+  /** Every client enters (its own clientId) on the channel, all at once. */
+  async enterAll(a: { channel: string; offset: number }) {
+    clients.forEach((c, i) => {
+      if (raw) c.sendRaw(enterFrame(c.format, a.channel, c.clientId ?? '', a.offset + i));
+      else c.enter(a.channel, 'x').catch(() => {});
+    });
+    return { sent: clients.length };
+  },
+
+  /** Every client enters its own channel and waits for the ACK. */
+  async enterOwn() {
+    await pool(clients, 256, (c, i) => c.enter(channelOf[i] as string, 'x'));
+    return { entered: clients.length };
+  },
+
+  /** Resolves when every client holds at least `expect` members; reports when the last one got there. */
+  async waitMembers(a: { channel: string; expect: number }) {
+    let doneAt = 0;
+    await Promise.all(
+      clients.map((c) =>
+        c
+          .until(() => c.channel(a.channel).members.size >= a.expect || c.closed)
+          .then(() => {
+            doneAt = Math.max(doneAt, wallNow());
+          }),
+      ),
+    );
+    const frames = clients.reduce((n, c) => n + c.frames, 0);
+    const short = clients.filter((c) => c.channel(a.channel).members.size < a.expect).length;
+    return { doneAt, frames, short };
+  },
+
+  /** Enters `members` clientIds spread over this worker's clients, `perMessage` items per PRESENCE. */
+  async populate(a: { channel: string; prefix: string; from: number; count: number; perMessage: number }) {
+    const per = Math.ceil(a.count / clients.length);
+    await Promise.all(
+      clients.map(async (c, ci) => {
+        const start = a.from + ci * per;
+        const end = Math.min(a.from + a.count, start + per);
+        for (let s = start; s < end; s += a.perMessage) {
+          const ids = [];
+          for (let k = s; k < Math.min(end, s + a.perMessage); k++) ids.push(`${a.prefix}${k}`);
+          await c.enter(a.channel, 'x', ids);
+        }
+      }),
+    );
+    return { entered: a.count };
+  },
+
+  /** A new client: time from ATTACH sent to the last SYNC page. */
+  async joinSync(a: { port: number; key: string; format: Format; channel: string; clientId: string }) {
+    const c = new LightClient({ port: a.port, key: a.key, format: a.format, clientId: a.clientId });
+    await c.connect();
+    const t0 = wallNow();
+    await c.attach(a.channel);
+    const attachedAt = wallNow();
+    await c.synced(a.channel);
+    const view = c.channel(a.channel);
+    const ms = (view.syncDoneAt ?? wallNow()) - t0;
+    c.close();
+    return { ms, attachMs: attachedAt - t0, members: view.members.size, syncItems: view.syncItems };
+  },
+
+  /** Client 0 records every LEAVE it sees on the channel (clientId, wall time). */
+  async recordLeaves(a: { channel: string }) {
+    leaves.length = 0;
+    const watcher = clients[0] as LightClient;
+    watcher.onPresence = (ch: string, item: LightPresenceItem, at: number) => {
+      if (ch === a.channel && item.action === 3) leaves.push({ clientId: item.clientId, at });
+    };
+    return {};
+  },
+
+  async leaves() {
+    return leaves.slice();
+  },
+
+  /** Kills clients [from, from+count) abruptly, `gapMs` apart; returns each kill's wall time. */
+  async kill(a: { from: number; count: number; gapMs: number }) {
+    const out: Array<{ clientId: string; at: number }> = [];
+    for (let i = a.from; i < a.from + a.count && i < clients.length; i++) {
+      const c = clients[i] as LightClient;
+      out.push({ clientId: c.clientId ?? '', at: wallNow() });
+      c.kill();
+      if (a.gapMs > 0) await new Promise((r) => setTimeout(r, a.gapMs));
+    }
+    return out;
+  },
+
+  /** Starts counting MESSAGEs (and their latency) on every client. */
+  async listen(a: { sampleEvery: number }) {
+    latencies = [];
+    received = 0;
+    let n = 0;
+    for (const c of clients) {
+      c.onMessage = (_ch, msg, at) => {
+        received++;
+        if (n++ % a.sampleEvery === 0) latencies.push(at - Number.parseFloat(String(msg.data)));
+      };
+    }
+    return {};
+  },
+
+  /** Resolves when every client received `expect` messages in total since `listen` (counted per worker). */
+  async waitReceived(a: { expect: number }) {
+    await new Promise<void>((resolve) => {
+      const tick = () => (received >= a.expect || clients.every((c) => c.closed) ? resolve() : setTimeout(tick, 5));
+      tick();
+    });
+    return { doneAt: wallNow(), received, latencies };
+  },
+
+  /**
+   * Client 0 publishes `count` messages of `size` bytes: as fast as a window of `window` unechoed messages allows
+   * (`rate` 0), or paced at `rate` per second.
+   */
+  async publish(a: { channel: string; count: number; size: number; window: number; rate: number }) {
+    const pub = clients[0] as LightClient;
+    let echoed = 0;
+    let sent = 0;
+    const inner = pub.onMessage;
+    const t0 = wallNow();
+    await new Promise<void>((resolve) => {
+      const sendOne = () => {
+        const data = stamped(a.size);
+        if (raw) pub.sendRaw(messageFrame(pub.format, a.channel, sent, data));
+        else pub.publish(a.channel, 'tick', data).catch(() => {});
+        sent++;
+      };
+      pub.onMessage = (ch, msg, at) => {
+        inner?.(ch, msg, at);
+        echoed++;
+        if (echoed >= a.count) return resolve();
+        if (a.rate === 0 && sent < a.count) sendOne();
+      };
+      if (a.rate === 0) for (let i = 0; i < Math.min(a.window, a.count); i++) sendOne();
+      else {
+        const timer = setInterval(() => {
+          if (sent >= a.count) return clearInterval(timer);
+          sendOne();
+        }, 1000 / a.rate);
+      }
+    });
+    pub.onMessage = inner;
+    return { t0, sent };
+  },
+
+  async closeAll() {
+    for (const c of clients) c.close();
+    clients = [];
+    channelOf = [];
+    return {};
+  },
+};
+
+process.on('message', (msg: { id: number; op: string; args: never }) => {
+  const op = ops[msg.op];
+  if (!op) return;
+  op(msg.args).then(
+    (result) => process.send?.({ id: msg.id, result }),
+    (err: Error) => process.send?.({ id: msg.id, error: err.message }),
+  );
+});
+serveStats();
+process.send?.({ ready: true });

@@ -1,0 +1,89 @@
+import type { Child } from '../child.ts';
+import { BENCH_KEY, type BenchContext, split } from '../context.ts';
+import { wallNow } from '../light-client.ts';
+import { fmtMs, fmtRate, withTimeout } from '../stats.ts';
+import { register } from './registry.ts';
+
+/** Opens `n` clients spread over the workers, all attached to `channel` (raw: just connected to the relay). */
+async function openAll(workers: Child[], n: number, port: number, ctx: BenchContext, raw: boolean, channel: string) {
+  const counts = split(n, workers.length);
+  await Promise.all(
+    workers.map((w, i) =>
+      w.request('open', { port, key: BENCH_KEY, format: ctx.options.format, prefix: `s${i}-`, count: counts[i], raw, channel }),
+    ),
+  );
+  return counts;
+}
+
+/** Everyone enters at once; resolves with the time until every client holds all `n` members. */
+async function storm(workers: Child[], counts: number[], n: number, channel: string): Promise<{ ms: number; frames: number }> {
+  const t0 = wallNow();
+  let offset = 0;
+  await Promise.all(
+    workers.map((w, i) => {
+      const p = w.request('enterAll', { channel, offset });
+      offset += counts[i] as number;
+      return p;
+    }),
+  );
+  const results = await withTimeout(
+    Promise.all(
+      workers.map((w) => w.request<{ doneAt: number; frames: number; short: number }>('waitMembers', { channel, expect: n })),
+    ),
+    180_000,
+    `storm of ${n}`,
+  );
+  const short = results.reduce((s, r) => s + r.short, 0);
+  if (short > 0) throw new Error(`${short} clients never saw all ${n} members`);
+  return { ms: Math.max(...results.map((r) => r.doneAt)) - t0, frames: results.reduce((s, r) => s + r.frames, 0) };
+}
+
+/**
+ * 1. Presence storm: N clients attached to one channel all enter at once; time until every client holds all N
+ * members (N² member-events), and member-events per second. The ceiling relays the same N enter frames, shaped
+ * like Rollcall's, to the same N clients.
+ */
+register({
+  name: 'storm',
+  title: '1 presence storm',
+  sizes: { quick: [250, 500], full: [250, 500, 1000, 2000] },
+  async run(ctx, n) {
+    const events = n * n;
+    const channel = 'storm';
+
+    const ceiling = await ctx.startCeiling();
+    const cw = await ctx.startWorkers(2);
+    const cc = await openAll(cw, n, ceiling.port, ctx, true, channel);
+    const cm = await ctx.mark(ceiling.child, cw);
+    const c = await storm(cw, cc, n, channel);
+    const cuse = await ctx.since(cm, ceiling.child, cw);
+    await ctx.stopAll();
+
+    const server = await ctx.startServer();
+    const workers = await ctx.startWorkers(2);
+    const counts = await openAll(workers, n, server.port, ctx, false, channel);
+    const m = await ctx.mark(server.child, workers);
+    const ours = await storm(workers, counts, n, channel);
+    const use = await ctx.since(m, server.child, workers);
+
+    const ratio = c.ms / ours.ms;
+    const target = n === 1000 ? `< 5 s: ${ours.ms < 5000 ? 'yes' : 'NO'}` : n === 2000 ? 'completes: yes' : undefined;
+    return [
+      {
+        scenario: '1 presence storm',
+        size: `N=${n}`,
+        result: `${fmtMs(ours.ms)}, ${fmtRate((events * 1000) / ours.ms)} member-events, ${ours.frames} frames`,
+        target,
+        server: use.server,
+        load: use.load,
+      },
+      {
+        scenario: '6 ceiling (storm)',
+        size: `N=${n}`,
+        result: `${fmtMs(c.ms)}, ${fmtRate((events * 1000) / c.ms)}; ours/ceiling = ${ratio.toFixed(2)}`,
+        server: cuse.server,
+        load: cuse.load,
+      },
+    ];
+  },
+});
