@@ -51,7 +51,13 @@ function validateConfig(c: Config): void {
   for (const name of ['presenceBatchWindow', 'presenceBatchMinSubscribers'] as const) {
     if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
   }
-  for (const name of ['heartbeatMargin', 'remainPresentFor', 'maxConnectionsPerKey', 'shutdownDrainTime', 'tokenRenewLead'] as const) {
+  for (const name of [
+    'heartbeatMargin',
+    'remainPresentFor',
+    'maxConnectionsPerKey',
+    'shutdownDrainTime',
+    'tokenRenewLead',
+  ] as const) {
     if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
   }
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new Error('config: port must be 0..65535');
