@@ -74,8 +74,8 @@ export interface SpawnOptions {
 export function spawnChild(name: string, file: string, args: string[], options: SpawnOptions = {}): Child {
   const execArgv = ['--import', 'tsx', '--expose-gc'];
   if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
-  if (options.cpuProf)
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
+  // One directory per role; Node names each file by pid and thread (tsx's loader thread writes one too).
+  if (options.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProf}/${name}`);
   const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -10,7 +10,7 @@ export const BENCH_KEY = 'bench.key1:bench-secret';
 export interface BenchOptions {
   quick: boolean;
   format: Format;
-  /** Directory for --cpu-prof profiles of the server processes; undefined = no profiling. */
+  /** Directory for --cpu-prof profiles of the server and load processes; undefined = no profiling. */
   cpuProf?: string;
   /** CPU the server process is pinned to (taskset), or undefined. */
   serverCpu?: number;
@@ -73,7 +73,9 @@ export class BenchContext {
 
   /** Starts `n` load-generator processes. */
   async startWorkers(n: number): Promise<Child[]> {
-    const workers = Array.from({ length: n }, (_, i) => spawnChild(`load${i}`, 'load-worker.ts', [], { maxOldSpaceMb: 4096 }));
+    const workers = Array.from({ length: n }, (_, i) =>
+      spawnChild(`load${i}`, 'load-worker.ts', [], { maxOldSpaceMb: 4096, cpuProf: this.options.cpuProf }),
+    );
     this.children.push(...workers);
     await Promise.all(workers.map((w) => w.ready));
     return workers;

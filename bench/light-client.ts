@@ -92,7 +92,14 @@ export interface LightClientOptions {
   remainPresentFor?: number;
   /** Raw mode: no Ably handshake (for the ceiling relay); frames are still parsed and tracked. */
   raw?: boolean;
+  /**
+   * Lean mode: member maps keep one shared placeholder instead of each decoded item, so thousands of clients
+   * holding thousands of members do not turn the load generator into a garbage-collection benchmark.
+   */
+  lean?: boolean;
 }
+
+const LEAN_ITEM: LightPresenceItem = { action: 1, clientId: '', connectionId: '' };
 
 export type FrameListener = (message: Wire, at: number) => void;
 
@@ -317,7 +324,7 @@ export class LightClient {
     const key = `${item.clientId}:${item.connectionId}`;
     view.residual?.delete(key);
     const existing = view.members.get(key);
-    view.members.set(key, item);
+    view.members.set(key, this.options.lean ? LEAN_ITEM : item);
     // Like the SDK: a SYNC item for a member already known and unchanged emits nothing.
     if (!(sync && existing && existing.id === item.id)) this.onPresence?.(name, item, at, sync);
   }

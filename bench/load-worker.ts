@@ -92,6 +92,7 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
           clientId: `${a.prefix}${i}`,
           remainPresentFor: a.remainPresentFor,
           raw: a.raw,
+          lean: true,
         }),
     );
     const rooms = fresh.map((_, i) =>

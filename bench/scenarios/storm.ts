@@ -30,7 +30,7 @@ async function storm(workers: Child[], counts: number[], n: number, channel: str
     Promise.all(
       workers.map((w) => w.request<{ doneAt: number; frames: number; short: number }>('waitMembers', { channel, expect: n })),
     ),
-    180_000,
+    300_000,
     `storm of ${n}`,
   );
   const short = results.reduce((s, r) => s + r.short, 0);

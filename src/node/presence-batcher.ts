@@ -21,7 +21,10 @@ interface Pending {
   items: number;
   bytes: number;
   timer: TimerHandle | undefined;
-  /** When this channel last sent PRESENCE to its subscribers. */
+  /**
+   * When this channel's last PRESENCE fan-out finished. Taken after the sends, not before: on a loaded server one
+   * fan-out can outlast the window, and the next event must still count as "soon after" or nothing is ever batched.
+   */
   lastSentAt: number;
 }
 
@@ -64,15 +67,14 @@ export class PresenceBatcher {
       this.send(event);
       return;
     }
-    const now = this.clock.now();
     if (!p) {
-      this.pending.set(channel, { events: [], items: 0, bytes: 0, timer: undefined, lastSentAt: now });
       this.send(event);
+      this.pending.set(channel, { events: [], items: 0, bytes: 0, timer: undefined, lastSentAt: this.clock.now() });
       return;
     }
-    if (p.events.length === 0 && now - p.lastSentAt >= s.window) {
-      p.lastSentAt = now;
+    if (p.events.length === 0 && this.clock.now() - p.lastSentAt >= s.window) {
       this.send(event);
+      p.lastSentAt = this.clock.now();
       return;
     }
     p.events.push(event);
@@ -95,19 +97,18 @@ export class PresenceBatcher {
     const events = p.events;
     p.events = [];
     p.items = p.bytes = 0;
-    p.lastSentAt = this.clock.now();
     // Channels that stopped being busy (or lost their subscribers) hold no state.
     if (events.length === 0 || this.attachments(channel).size < this.settings.minSubscribers) this.pending.delete(channel);
     if (events.length === 0) return;
-    if (events.length === 1) {
-      this.send(events[0] as ChannelEvent);
-      return;
+    if (events.length === 1) this.send(events[0] as ChannelEvent);
+    else {
+      const merged = mergePresence(events);
+      for (const att of this.attachments(channel)) {
+        if (att.modes & Flag.PRESENCE_SUBSCRIBE) deliverTo(att, merged);
+        else for (const e of events) if (e.origin === att.connection.id) deliverTo(att, e);
+      }
     }
-    const merged = mergePresence(events);
-    for (const att of this.attachments(channel)) {
-      if (att.modes & Flag.PRESENCE_SUBSCRIBE) deliverTo(att, merged);
-      else for (const e of events) if (e.origin === att.connection.id) deliverTo(att, e);
-    }
+    p.lastSentAt = this.clock.now();
   }
 
   private send(event: ChannelEvent): void {
