@@ -1,31 +1,47 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import type * as Ably from 'ably';
 import { ManualClock } from '../../src/time/manual-clock.ts';
-import { spawnPresenceClient } from '../helpers/child.ts';
-import { Collector, PROTOCOLS, startServer, TEST_KEY } from '../helpers/server.ts';
+import { type PresenceChild, spawnPresenceClient } from '../helpers/child.ts';
+import { Collector, PROTOCOLS, type Protocol, startServer, TEST_KEY, type TestServer } from '../helpers/server.ts';
+
+/** A watcher subscribed to leaves on `session`, and a device process (user) present there. */
+async function watchedDevice(
+  t: TestContext,
+  s: TestServer,
+  protocol: Protocol,
+  device: { clientId: string; data: unknown; transportParams?: Record<string, number> },
+) {
+  const watcher = s.realtime({ protocol, clientId: 'agent' });
+  const leaves = new Collector<Ably.PresenceMessage>();
+  await watcher.channels.get('session').presence.subscribe('leave', leaves.push);
+  const child = await spawnPresenceClient(t, { port: s.port, key: TEST_KEY, protocol, channel: 'session', ...device });
+  return { watcher, leaves, child };
+}
+
+/** Kills the device process outright and resolves once the server has seen its socket go. */
+async function killDevice(s: TestServer, child: PresenceChild): Promise<void> {
+  const lost = once(s.server.node.events, 'transport-lost');
+  child.process.kill('SIGKILL');
+  await lost;
+}
 
 for (const protocol of PROTOCOLS) {
   describe(`abrupt disconnects (${protocol})`, () => {
     test('a killed device leaves after remainPresentFor (1 s), not before, with its data', async (t) => {
       const s = await startServer(t);
-      const watcher = s.realtime({ protocol, clientId: 'agent' });
-      const leaves = new Collector<Ably.PresenceMessage>();
-      await watcher.channels.get('session').presence.subscribe('leave', leaves.push);
-      const device = await spawnPresenceClient(t, {
-        port: s.port,
-        key: TEST_KEY,
+      const {
+        watcher,
+        leaves,
+        child: device,
+      } = await watchedDevice(t, s, protocol, {
         clientId: 'user-123',
-        protocol,
-        channel: 'session',
         data: { device: 'mobile' },
         transportParams: { remainPresentFor: 1000 },
       });
-      const lost = once(s.server.node.events, 'transport-lost');
-      device.process.kill('SIGKILL');
-      await lost;
+      await killDevice(s, device);
       const killedAt = performance.now();
       const [leave] = await leaves.count(1);
       const elapsed = performance.now() - killedAt;
@@ -40,20 +56,15 @@ for (const protocol of PROTOCOLS) {
     test('with the default remainPresentFor the member stays 15 s (server clock driven by hand)', async (t) => {
       const clock = new ManualClock();
       const s = await startServer(t, { clock });
-      const watcher = s.realtime({ protocol, clientId: 'agent' });
-      const leaves = new Collector<Ably.PresenceMessage>();
-      await watcher.channels.get('session').presence.subscribe('leave', leaves.push);
-      const device = await spawnPresenceClient(t, {
-        port: s.port,
-        key: TEST_KEY,
+      const {
+        watcher,
+        leaves,
+        child: device,
+      } = await watchedDevice(t, s, protocol, {
         clientId: 'user-123',
-        protocol,
-        channel: 'session',
         data: { device: 'desktop' },
       });
-      const lost = once(s.server.node.events, 'transport-lost');
-      device.process.kill('SIGKILL');
-      await lost;
+      await killDevice(s, device);
       clock.advance(14_999);
       // A round trip through the server proves any leave that had been emitted would have arrived first.
       await watcher.connection.ping();
@@ -69,15 +80,8 @@ for (const protocol of PROTOCOLS) {
       const heartbeatMargin = 300;
       const remainPresentFor = 1000;
       const s = await startServer(t, { minHeartbeatInterval: 100, heartbeatMargin });
-      const watcher = s.realtime({ protocol, clientId: 'agent' });
-      const leaves = new Collector<Ably.PresenceMessage>();
-      await watcher.channels.get('session').presence.subscribe('leave', leaves.push);
-      const device = await spawnPresenceClient(t, {
-        port: s.port,
-        key: TEST_KEY,
+      const { leaves, child: device } = await watchedDevice(t, s, protocol, {
         clientId: 'user-frozen',
-        protocol,
-        channel: 'session',
         data: { device: 'laptop' },
         transportParams: { remainPresentFor, heartbeatInterval },
       });
