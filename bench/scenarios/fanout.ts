@@ -61,7 +61,7 @@ const lat = (p: Phase) => `p50 ${fmtMs(percentile(p.latencies, 50))}, p99 ${fmtM
 register({
   name: 'fanout',
   title: '5 message fan-out',
-  sizes: { quick: [100, 500], full: [100, 1000, 2000] },
+  sizes: { quick: [100], full: [100, 1000, 2000] },
   async run(ctx, k) {
     const count = ctx.options.quick ? 300 : Math.max(100, Math.min(2000, Math.floor(200_000 / k)));
 
