@@ -1,0 +1,25 @@
+import type { PresenceDiff } from '../presence/member.ts';
+import type { PresenceStore } from '../store/presence-store.ts';
+
+/** Members removed on one channel by one cluster-level operation; each diff is broadcast by whoever got it. */
+export type ChannelDiffs = Array<{ channel: string; diff: PresenceDiff }>;
+
+/**
+ * What the cluster layer needs from a shared presence store on top of {@link PresenceStore}. Every method is a
+ * claim: when several nodes run it at once, each removed member is returned to exactly one of them.
+ */
+export interface ClusterPresenceStore extends PresenceStore {
+  /** Removes the members of every connection a dead node still owned (not those that resumed elsewhere). */
+  removeNode(nodeId: string, timestamp: number): Promise<ChannelDiffs>;
+  /** Removes the members of disconnected connections whose grace period ended by `now`, whichever node scheduled it. */
+  sweepLeaves(now: number): Promise<ChannelDiffs>;
+  /** Records that the connection's members will leave at `leaveAt` unless it resumes (survives this node dying). */
+  scheduleLeave(connectionId: string, leaveAt: number): Promise<void>;
+  /** Takes over a connection that resumed on this node: its members become this node's to re-assert. */
+  adopt(connectionId: string): Promise<void>;
+  /**
+   * After Redis lost or may have lost state: writes back the members of `live` connections this node holds and
+   * removes members of connections it owned that are no longer live. Also refreshes TTL backstops.
+   */
+  reassert(live: ReadonlySet<string>, timestamp: number): Promise<ChannelDiffs>;
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { Action, type ProtocolMessage } from '../../protocol/index.ts';
+import type { Broker, ChannelEvent } from '../broker.ts';
+import { parseSerial } from '../serial.ts';
+
+/** `broker` and `peer` act as two nodes on one backend. */
+export interface BrokerHarness {
+  broker: Broker;
+  peer: Broker;
+}
+
+export interface BrokerContractOptions {
+  name: string;
+  create(t: TestContext): Promise<BrokerHarness>;
+  skip?: Partial<Record<BrokerCase, string>>;
+  skipAll?: string | false;
+}
+
+export type BrokerCase = 'cross-node-delivery';
+
+const CH = 'app:room';
+const msg = (data: unknown): ProtocolMessage => ({
+  action: Action.MESSAGE,
+  channel: 'room',
+  timestamp: 1,
+  messages: [{ name: 'n', data: data as string }],
+});
+
+/** Collects a broker's events and waits for a count. */
+function collect(broker: Broker): { events: ChannelEvent[]; until(n: number): Promise<ChannelEvent[]> } {
+  const events: ChannelEvent[] = [];
+  let waiter: { n: number; resolve: () => void } | undefined;
+  broker.onEvent((e) => {
+    events.push(e);
+    if (waiter && events.length >= waiter.n) waiter.resolve();
+  });
+  return {
+    events,
+    until: (n) => (events.length >= n ? Promise.resolve(events) : new Promise((r) => (waiter = { n, resolve: () => r(events) }))),
+  };
+}
+
+/** The Broker contract (STYLE habit 2). */
+export function runBrokerContract(o: BrokerContractOptions): void {
+  describe(`Broker contract: ${o.name}`, { skip: o.skipAll ?? false }, () => {
+    it('numbers events 1, 2, 3 under one epoch and stamps the serials', async (t) => {
+      const { broker } = await o.create(t);
+      const before = parseSerial(await broker.currentSerial(CH));
+      assert.equal(before?.seq, 0);
+      const events = [];
+      for (let i = 0; i < 3; i++) events.push(await broker.publish(CH, msg(i), 'conn-1'));
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        [1, 2, 3],
+      );
+      for (const e of events) {
+        assert.equal(parseSerial(e.serial)?.epoch, before?.epoch);
+        assert.equal(e.message.channelSerial, e.serial);
+        assert.equal(e.message.messages?.[0]?.serial, `${e.serial}:0`);
+        assert.equal(e.origin, 'conn-1');
+        assert.equal(e.channel, CH);
+      }
+      assert.equal(await broker.currentSerial(CH), events[2]?.serial);
+      assert.equal(parseSerial(await broker.currentSerial('app:other'))?.seq, 0);
+    });
+
+    it('delivers subscribed channels once each, in order, and stops after unsubscribe', async (t) => {
+      const { broker } = await o.create(t);
+      const got = collect(broker);
+      await broker.subscribe(CH);
+      await broker.subscribe(CH);
+      await broker.publish('app:other', msg('x'));
+      for (let i = 0; i < 20; i++) await broker.publish(CH, msg(i));
+      await got.until(20);
+      await broker.unsubscribe(CH);
+      await broker.publish(CH, msg('late'));
+      // A marker on a still-subscribed channel proves the late event had its chance to arrive.
+      await broker.subscribe('app:marker');
+      await broker.publish('app:marker', msg('m'));
+      await got.until(21);
+      assert.deepEqual(
+        got.events.map((e) => `${e.channel}#${e.seq}`),
+        [...Array.from({ length: 20 }, (_, i) => `${CH}#${i + 1}`), 'app:marker#1'],
+      );
+    });
+
+    it('carries binary data and every message field', async (t) => {
+      const { broker } = await o.create(t);
+      const got = collect(broker);
+      await broker.subscribe(CH);
+      const m: ProtocolMessage = {
+        ...msg(Buffer.from([1, 2, 3])),
+        id: 'c:1',
+        connectionId: 'c',
+        messages: [{ name: 'b', data: Buffer.from([1, 2, 3]) as unknown as string, extras: { k: [1] }, clientId: 'x' }],
+      };
+      await broker.publish(CH, m);
+      const [e] = await got.until(1);
+      const item = e?.message.messages?.[0];
+      assert.deepEqual(Buffer.from(item?.data as unknown as Uint8Array), Buffer.from([1, 2, 3]));
+      assert.deepEqual(item?.extras, { k: [1] });
+      assert.equal(e?.message.id, 'c:1');
+    });
+
+    it('two nodes publishing concurrently: both see every event once, in the same order', {
+      skip: o.skip?.['cross-node-delivery'] ?? false,
+    }, async (t) => {
+      const { broker, peer } = await o.create(t);
+      const a = collect(broker);
+      const b = collect(peer);
+      await broker.subscribe(CH);
+      await peer.subscribe(CH);
+      await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? broker : peer).publish(CH, msg(i))));
+      await a.until(40);
+      await b.until(40);
+      const order = (events: ChannelEvent[]) => events.map((e) => `${e.seq}:${e.message.messages?.[0]?.data}`);
+      assert.deepEqual(order(a.events), order(b.events));
+      assert.deepEqual(
+        a.events.map((e) => e.seq),
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
+      assert.equal(await broker.currentSerial(CH), await peer.currentSerial(CH));
+    });
+  });
+}

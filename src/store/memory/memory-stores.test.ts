@@ -1,0 +1,33 @@
+import { ManualClock } from '../../time/manual-clock.ts';
+import { runBrokerContract } from '../contract/broker.contract.ts';
+import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
+import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
+import { MemoryBroker } from './memory-broker.ts';
+import { MemoryHistoryStore } from './memory-history-store.ts';
+import { MemoryPresenceStore } from './memory-presence-store.ts';
+
+runPresenceStoreContract({
+  name: 'memory',
+  create: async () => {
+    const store = new MemoryPresenceStore();
+    return { store, peer: store };
+  },
+});
+
+runBrokerContract({
+  name: 'memory',
+  create: async () => {
+    const broker = new MemoryBroker();
+    return { broker, peer: broker };
+  },
+  skip: { 'cross-node-delivery': 'memory: single node only (one process, one event handler)' },
+});
+
+runHistoryStoreContract({
+  name: 'memory',
+  create: async (_t, limits) => {
+    const clock = new ManualClock();
+    return { store: new MemoryHistoryStore(clock, limits), clock };
+  },
+  skip: { 'out-of-order-append': 'memory: single node only; its one broker appends in seq order' },
+});

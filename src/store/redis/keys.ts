@@ -1,0 +1,83 @@
+/**
+ * Every Redis key Rollcall uses, in one place. Keys of one channel share the hash tag `{appId:channel}` and keys of
+ * one connection share `{c:connectionId}`, so each Lua script touches a single hash slot (Redis Cluster safe).
+ * Scripts never build keys themselves; they receive them here.
+ */
+export class RedisKeys {
+  constructor(
+    /** Namespace for one deployment (and for one test). */
+    readonly prefix: string,
+  ) {}
+
+  private channel(kind: string, channel: string): string {
+    return `${this.prefix}${kind}:{${channel}}`;
+  }
+
+  /** HASH memberKey → `<memberId>\0<msgpack member>`. */
+  members(channel: string): string {
+    return this.channel('pm', channel);
+  }
+
+  /** SET of memberKeys one connection holds on one channel (same slot as the members hash). */
+  connectionMembers(channel: string, connectionId: string): string {
+    return `${this.channel('pc', channel)}:${connectionId}`;
+  }
+
+  /** Per-channel event counter (INCR) and its epoch. */
+  seq(channel: string): string {
+    return this.channel('seq', channel);
+  }
+
+  epoch(channel: string): string {
+    return this.channel('ep', channel);
+  }
+
+  /** Pub/sub channel carrying the channel's events. */
+  events(channel: string): string {
+    return this.channel('ev', channel);
+  }
+
+  /** ZSET seq → `<16-digit timestamp><msgpack event>`, and the highest seq evicted from it. */
+  history(kind: 'messages' | 'presence', channel: string): string {
+    return this.channel(kind === 'messages' ? 'hm' : 'hp', channel);
+  }
+
+  evicted(kind: 'messages' | 'presence', channel: string): string {
+    return this.channel(kind === 'messages' ? 'hme' : 'hpe', channel);
+  }
+
+  /** HASH: the connection's state for resume on any node and the node that owns it. */
+  connection(connectionId: string): string {
+    return `${this.prefix}conn:{c:${connectionId}}`;
+  }
+
+  /** SET of channel keys where the connection has members (same slot as the connection hash). */
+  connectionChannels(connectionId: string): string {
+    return `${this.prefix}cch:{c:${connectionId}}`;
+  }
+
+  /** SET of connectionIds owned by a node. */
+  nodeConnections(nodeId: string): string {
+    return `${this.prefix}nc:{n:${nodeId}}`;
+  }
+
+  /** ZSET nodeId → last heartbeat (ms). */
+  nodes(): string {
+    return `${this.prefix}nodes`;
+  }
+
+  /** Claim on reaping a dead node, so one survivor does it. */
+  reap(nodeId: string): string {
+    return `${this.prefix}reap:{n:${nodeId}}`;
+  }
+
+  /** ZSET connectionId → when its members leave unless it resumes (grace periods that survive their node). */
+  leaves(): string {
+    return `${this.prefix}leaves`;
+  }
+
+  /** Pub/sub channel for node-to-node control messages (src/cluster/cluster-message.ts). */
+  control(): string {
+    return `${this.prefix}control`;
+  }
+}

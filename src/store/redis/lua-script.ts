@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { RedisClient } from './redis-client.ts';
+
+/**
+ * One Lua script from `lua/`, run by EVALSHA with a fallback to EVAL when the server has not seen it (first use,
+ * or after a Redis restart flushed the script cache).
+ */
+export class LuaScript {
+  private readonly source: string;
+  private readonly sha: string;
+
+  constructor(name: string) {
+    this.source = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+    this.sha = createHash('sha1').update(this.source).digest('hex');
+  }
+
+  /** Runs the script; replies keep binary strings as Buffers. */
+  async run(client: RedisClient, keys: string[], args: Array<string | number | Buffer>): Promise<unknown> {
+    try {
+      return await client.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return client.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+    }
+  }
+}

@@ -1,0 +1,9 @@
+-- The channel's latest serial. Fixes the epoch if the channel has none yet, so a serial handed out before the
+-- first event (ATTACHED) belongs to the same numbering as the events that follow.
+-- KEYS[1] seq counter, KEYS[2] epoch; ARGV[1] epoch to use if none, ARGV[2] TTL ms.
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[2], epoch, 'PX', ARGV[2])
+end
+return epoch .. '-' .. (redis.call('GET', KEYS[1]) or '0')

@@ -1,0 +1,14 @@
+-- Re-asserts one connection's members on one channel after Redis lost or may have lost them (restart, outage):
+-- writes each given member that is missing, and refreshes the TTL backstop. Members the connection no longer
+-- has locally (ARGV beyond the list) are not touched here: they are removed through the normal leave paths.
+-- KEYS[1] members hash, KEYS[2] the connection's member set on this channel
+-- ARGV[1] TTL ms, then pairs memberKey, value
+-- Returns the number of members that had to be written back.
+local written = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then written = written + 1 end
+  redis.call('SADD', KEYS[2], ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return written

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { decodeClusterMessage, encodeClusterMessage } from '../../cluster/cluster-message.ts';
+import type { ProtocolMessage } from '../../protocol/index.ts';
+import type { Broker, ChannelEvent } from '../broker.ts';
+import { formatSerial, parseSerial } from '../serial.ts';
+import { stampSerial } from '../stamp.ts';
+import { guard } from './guard.ts';
+import type { RedisKeys } from './keys.ts';
+import { LuaScript } from './lua-script.ts';
+import type { RedisClients } from './redis-client.ts';
+
+const publishScript = new LuaScript('broker-publish');
+const currentScript = new LuaScript('broker-current');
+
+export interface RedisBrokerOptions {
+  /** Use SPUBLISH/SSUBSCRIBE (Redis ≥ 7, sharded pub/sub); PUBLISH/SUBSCRIBE otherwise. */
+  sharded: boolean;
+  /** How long an idle channel's numbering is kept, ms (with its history: continuity needs both). */
+  numberingTtl: number;
+}
+
+/**
+ * Channel fan-out across nodes through Redis. The publish script assigns the channel's next serial (INCR) and
+ * publishes in the same atomic step, so every node receives a channel's events in one order. Each node holds one
+ * subscription per channel it has local attachments for, so it delivers each event to its subscribers once.
+ * Cannot: deliver anything while Redis is unreachable (publish fails with 50300; subscribers get nothing until
+ * Redis returns, when ioredis re-subscribes).
+ */
+export class RedisBroker implements Broker {
+  /** pub/sub channel name → channel key, for channels this node subscribes to. */
+  private readonly subscribed = new Map<string, string>();
+  private handler: (event: ChannelEvent) => void = () => {};
+
+  constructor(
+    private readonly clients: RedisClients,
+    private readonly keys: RedisKeys,
+    private readonly options: RedisBrokerOptions,
+  ) {
+    const onMessage = (name: Buffer, payload: Buffer) => this.receive(name.toString(), payload);
+    clients.subscriber.on(options.sharded ? 'smessageBuffer' : 'messageBuffer', onMessage);
+  }
+
+  async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {
+    const payload = encodeClusterMessage({ type: 'channel-event', origin, message });
+    const k = this.keys;
+    const reply = await guard(
+      publishScript.run(
+        this.clients.command,
+        [k.seq(channel), k.epoch(channel)],
+        [newEpoch(), k.events(channel), payload, this.options.sharded ? '1' : '0', this.options.numberingTtl],
+      ),
+    );
+    return this.event(channel, String(reply), origin, message);
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    const name = this.keys.events(channel);
+    if (this.subscribed.get(name) === channel) return;
+    this.subscribed.set(name, channel);
+    const sub = this.clients.subscriber;
+    await guard(this.options.sharded ? sub.ssubscribe(name) : sub.subscribe(name));
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    const name = this.keys.events(channel);
+    if (!this.subscribed.delete(name)) return;
+    const sub = this.clients.subscriber;
+    await guard(this.options.sharded ? sub.sunsubscribe(name) : sub.unsubscribe(name));
+  }
+
+  onEvent(handler: (event: ChannelEvent) => void): void {
+    this.handler = handler;
+  }
+
+  async currentSerial(channel: string): Promise<string> {
+    const k = this.keys;
+    const reply = await guard(
+      currentScript.run(this.clients.command, [k.seq(channel), k.epoch(channel)], [newEpoch(), this.options.numberingTtl]),
+    );
+    return String(reply);
+  }
+
+  async close(): Promise<void> {
+    this.subscribed.clear();
+  }
+
+  /** `<serial>\n<cluster message>` from the publish script. */
+  private receive(name: string, payload: Buffer): void {
+    const channel = this.subscribed.get(name);
+    if (channel === undefined) return;
+    const nl = payload.indexOf(10);
+    if (nl < 0) return;
+    const decoded = decodeClusterMessage(payload.subarray(nl + 1));
+    if (decoded?.type !== 'channel-event') return;
+    this.handler(this.event(channel, payload.subarray(0, nl).toString(), decoded.origin, decoded.message));
+  }
+
+  private event(channel: string, serial: string, origin: string | undefined, message: ProtocolMessage): ChannelEvent {
+    const parsed = parseSerial(serial) ?? { epoch: serial, seq: 0 };
+    const canonical = formatSerial(parsed);
+    return { channel, serial: canonical, seq: parsed.seq, origin, message: stampSerial(message, canonical) };
+  }
+}
+
+/** A fresh epoch, used only if the channel has none in Redis (first use, or Redis lost it). */
+const newEpoch = (): string => randomBytes(4).toString('hex');

@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+/** The Redis client type the Redis backends take (ioredis). Backends receive clients; they never create them. */
+export type RedisClient = Redis;
+
+/** The clients one node needs: commands and scripts on one, subscriptions on the other (a subscriber can do nothing else). */
+export interface RedisClients {
+  command: RedisClient;
+  subscriber: RedisClient;
+}
+
+/**
+ * Creates the clients for `url`. ioredis is loaded here, on demand, so a memory-mode process never loads it.
+ * Commands fail fast while Redis is unreachable (no offline queue): callers turn that into an error for the client
+ * instead of hanging. Reconnection is retried for ever with a capped backoff.
+ */
+export function createRedisClients(url: string): RedisClients {
+  const require = createRequire(import.meta.url);
+  const { Redis: RedisCtor } = require('ioredis') as { Redis: new (url: string, options: RedisOptions) => Redis };
+  const options: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(50 * attempt, 500),
+  };
+  return {
+    command: new RedisCtor(url, { ...options, connectionName: 'rollcall' }),
+    // Subscriptions are re-issued by ioredis after a reconnect (autoResubscribe).
+    subscriber: new RedisCtor(url, { ...options, connectionName: 'rollcall-sub', autoResubscribe: true }),
+  };
+}
+
+/** Connects both clients; rejects if Redis is unreachable. */
+export async function connectRedisClients(clients: RedisClients): Promise<void> {
+  await Promise.all([clients.command.connect(), clients.subscriber.connect()]);
+}
+
+/** Closes both clients, without waiting on a Redis that may be gone. */
+export function closeRedisClients(clients: RedisClients): void {
+  clients.command.disconnect();
+  clients.subscriber.disconnect();
+}

@@ -1,0 +1,240 @@
+import { packValue, unpackValue } from '../../cluster/cluster-message.ts';
+import type { ChannelDiffs, ClusterPresenceStore } from '../../cluster/cluster-presence-store.ts';
+import { ErrorInfo } from '../../errors/index.ts';
+import { emptyDiff, type LeaveDetails, memberKey, type PresenceDiff, type PresenceMember } from '../../presence/member.ts';
+import { guard } from './guard.ts';
+import type { RedisKeys } from './keys.ts';
+import { LuaScript } from './lua-script.ts';
+import type { RedisClient } from './redis-client.ts';
+
+const upsertScript = new LuaScript('presence-upsert');
+const leaveScript = new LuaScript('presence-leave');
+const removeScript = new LuaScript('presence-remove-connection');
+const reassertScript = new LuaScript('presence-reassert');
+const claimScript = new LuaScript('connection-claim');
+
+export interface RedisPresenceOptions {
+  /** This node's id (owner of the connections it serves). */
+  nodeId: string;
+  /** TTL backstop of member entries, ms; owners refresh it (reassert) well within it. */
+  memberTtl: number;
+  /** How long what remains of a connection's state is kept after its members were removed, ms. */
+  connectionStateTtl: number;
+}
+
+const SEP = Buffer.from([0]);
+
+/** `<memberId>\0<packed member>`: the id stays readable to the upsert script's re-entry check. */
+function encodeMember(m: PresenceMember): Buffer {
+  return Buffer.concat([Buffer.from(m.id), SEP, packValue(m)]);
+}
+
+function decodeMember(value: Buffer): PresenceMember {
+  return unpackValue<PresenceMember>(value.subarray(value.indexOf(0) + 1));
+}
+
+/**
+ * Presence in Redis, shared by every node: one hash of members per channel (owning connection inside each
+ * member; owning node on the connection's state), changed only by Lua scripts so each change happens once.
+ * Keeps a local copy of the members of connections this node owns, to write them back if Redis loses them.
+ * Cannot: keep serving presence while Redis is unreachable (operations fail with 50300).
+ */
+export class RedisPresenceStore implements ClusterPresenceStore {
+  /** connectionId → channel → memberKey → encoded member, for connections owned here. */
+  private readonly own = new Map<string, Map<string, Map<string, Buffer>>>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly options: RedisPresenceOptions,
+  ) {}
+
+  async upsert(channel: string, member: PresenceMember, maxMembers: number, reentryId?: string): Promise<PresenceDiff> {
+    const mk = memberKey(member.clientId, member.connectionId);
+    const value = encodeMember(member);
+    const k = this.keys;
+    const result = Number(
+      await guard(
+        upsertScript.run(
+          this.redis,
+          [k.members(channel), k.connectionMembers(channel, member.connectionId)],
+          [mk, value, maxMembers, reentryId ?? '', this.options.memberTtl],
+        ),
+      ),
+    );
+    if (result < 0) throw ErrorInfo.of('presenceTooManyMembers');
+    await guard(this.index(member.connectionId, channel));
+    this.remember(member.connectionId, channel, mk, value);
+    const diff = emptyDiff();
+    if (result === 1) diff.entered.push(member);
+    else if (result === 2) diff.updated.push(member);
+    return diff;
+  }
+
+  async leave(channel: string, clientId: string, connectionId: string, details: LeaveDetails): Promise<PresenceDiff> {
+    const mk = memberKey(clientId, connectionId);
+    this.forget(connectionId, channel, mk);
+    const k = this.keys;
+    const old = (await guard(
+      leaveScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], [mk]),
+    )) as Buffer | null;
+    const diff = emptyDiff();
+    if (!old) return diff;
+    const existing = decodeMember(old);
+    // Without leave data the member's last data is carried (RTP8e), as PresenceSet does.
+    const hasData = details.data !== undefined || details.encoding !== undefined;
+    const leave: LeaveDetails = hasData ? details : { ...details, data: existing.data, encoding: existing.encoding };
+    diff.left.push({ ...existing, leave });
+    return diff;
+  }
+
+  async removeConnectionFromChannel(channel: string, connectionId: string, timestamp: number): Promise<PresenceDiff> {
+    this.forget(connectionId, channel);
+    const diff = await this.removeFrom(channel, connectionId, timestamp);
+    await guard(this.redis.srem(this.keys.connectionChannels(connectionId), channel));
+    return diff;
+  }
+
+  async removeConnection(connectionId: string, timestamp: number): Promise<ChannelDiffs> {
+    // Whatever Redis says, this node no longer holds these members.
+    this.own.delete(connectionId);
+    return this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp);
+  }
+
+  async members(channel: string): Promise<PresenceMember[]> {
+    const all = (await guard(this.redis.hgetallBuffer(this.keys.members(channel)))) as Record<string, Buffer>;
+    return Object.values(all).map(decodeMember);
+  }
+
+  async count(channel: string): Promise<number> {
+    return guard(this.redis.hlen(this.keys.members(channel)));
+  }
+
+  async removeNode(nodeId: string, timestamp: number): Promise<ChannelDiffs> {
+    const set = this.keys.nodeConnections(nodeId);
+    const out: ChannelDiffs = [];
+    for (const connectionId of await guard(this.redis.smembers(set))) {
+      out.push(...(await this.claimAndRemove(connectionId, 'reap', nodeId, timestamp)));
+      await guard(this.redis.srem(set, connectionId));
+    }
+    return out;
+  }
+
+  async sweepLeaves(now: number): Promise<ChannelDiffs> {
+    const due = await guard(this.redis.zrangebyscore(this.keys.leaves(), '-inf', now, 'LIMIT', 0, 200));
+    const out: ChannelDiffs = [];
+    for (const connectionId of due) {
+      out.push(...(await this.claimAndRemove(connectionId, 'sweep', this.options.nodeId, now)));
+      await guard(this.redis.zrem(this.keys.leaves(), connectionId));
+    }
+    return out;
+  }
+
+  async scheduleLeave(connectionId: string, leaveAt: number): Promise<void> {
+    await guard(this.redis.zadd(this.keys.leaves(), leaveAt, connectionId));
+  }
+
+  async adopt(connectionId: string): Promise<void> {
+    await guard(this.redis.zrem(this.keys.leaves(), connectionId));
+    const channels = await guard(this.redis.smembers(this.keys.connectionChannels(connectionId)));
+    await guard(this.redis.sadd(this.keys.nodeConnections(this.options.nodeId), connectionId));
+    for (const channel of channels) {
+      const mks = await guard(this.redis.smembers(this.keys.connectionMembers(channel, connectionId)));
+      if (mks.length === 0) continue;
+      const values = await guard(this.redis.hmgetBuffer(this.keys.members(channel), ...mks));
+      mks.forEach((mk, i) => {
+        const v = values[i];
+        if (v) this.remember(connectionId, channel, mk, v);
+      });
+    }
+  }
+
+  async reassert(live: ReadonlySet<string>, timestamp: number): Promise<ChannelDiffs> {
+    const k = this.keys;
+    const ttl = this.options.memberTtl;
+    for (const [connectionId, channels] of this.own) {
+      if (!live.has(connectionId)) continue;
+      for (const [channel, members] of channels) {
+        const args: Array<string | number | Buffer> = [ttl];
+        for (const [mk, v] of members) args.push(mk, v);
+        await guard(reassertScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], args));
+        await guard(this.index(connectionId, channel));
+      }
+    }
+    // Connections Redis still credits to this node that it no longer serves left while Redis could not be told.
+    const out: ChannelDiffs = [];
+    const set = k.nodeConnections(this.options.nodeId);
+    for (const connectionId of await guard(this.redis.smembers(set))) {
+      if (live.has(connectionId)) continue;
+      out.push(...(await this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp)));
+      await guard(this.redis.srem(set, connectionId));
+    }
+    await guard(this.redis.pexpire(set, ttl));
+    return out;
+  }
+
+  private async claimAndRemove(
+    connectionId: string,
+    mode: 'own' | 'reap' | 'sweep',
+    nodeId: string,
+    timestamp: number,
+  ): Promise<ChannelDiffs> {
+    const k = this.keys;
+    const channels = (await guard(
+      claimScript.run(
+        this.redis,
+        [k.connection(connectionId), k.connectionChannels(connectionId)],
+        [mode, nodeId, timestamp, this.options.connectionStateTtl],
+      ),
+    )) as Buffer[] | null;
+    if (!channels) return [];
+    const out: ChannelDiffs = [];
+    for (const raw of channels) {
+      const channel = raw.toString();
+      out.push({ channel, diff: await this.removeFrom(channel, connectionId, timestamp) });
+    }
+    return out;
+  }
+
+  private async removeFrom(channel: string, connectionId: string, timestamp: number): Promise<PresenceDiff> {
+    const k = this.keys;
+    const flat = (await guard(
+      removeScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], []),
+    )) as Buffer[];
+    const diff = emptyDiff();
+    for (let i = 1; i < flat.length; i += 2) {
+      const m = decodeMember(flat[i] as Buffer);
+      diff.left.push({ ...m, leave: { timestamp, data: m.data, encoding: m.encoding } });
+    }
+    return diff;
+  }
+
+  /** Indexes that let a connection's, or a node's, members be found without scanning channels. */
+  private index(connectionId: string, channel: string): Promise<unknown> {
+    const k = this.keys;
+    return this.redis
+      .multi()
+      .sadd(k.connectionChannels(connectionId), channel)
+      .pexpire(k.connectionChannels(connectionId), this.options.memberTtl)
+      .exec()
+      .then(() => this.redis.sadd(k.nodeConnections(this.options.nodeId), connectionId));
+  }
+
+  private remember(connectionId: string, channel: string, mk: string, value: Buffer): void {
+    let channels = this.own.get(connectionId);
+    if (!channels) this.own.set(connectionId, (channels = new Map()));
+    let members = channels.get(channel);
+    if (!members) channels.set(channel, (members = new Map()));
+    members.set(mk, value);
+  }
+
+  private forget(connectionId: string, channel: string, mk?: string): void {
+    const channels = this.own.get(connectionId);
+    const members = channels?.get(channel);
+    if (!channels || !members) return;
+    if (mk === undefined) members.clear();
+    else members.delete(mk);
+    if (members.size === 0) channels.delete(channel);
+    if (channels.size === 0) this.own.delete(connectionId);
+  }
+}

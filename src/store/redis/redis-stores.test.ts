@@ -1,0 +1,63 @@
+import { after, type TestContext } from 'node:test';
+import { redisSkip, startRedis, type TestRedis } from '../../../test/helpers/redis.ts';
+import { ManualClock } from '../../time/manual-clock.ts';
+import { runBrokerContract } from '../contract/broker.contract.ts';
+import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
+import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
+import { RedisKeys } from './keys.ts';
+import { RedisBroker } from './redis-broker.ts';
+import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from './redis-client.ts';
+import { RedisHistoryStore } from './redis-history-store.ts';
+import { RedisPresenceStore } from './redis-presence-store.ts';
+
+const skipAll = redisSkip();
+// Started at load time so its teardown belongs to the whole file, not to one hook.
+const redis = (skipAll ? undefined : await startRedis({ after })) as TestRedis;
+
+/** Fresh connected clients for one "node", closed at test end. */
+async function clients(t: TestContext): Promise<RedisClients> {
+  const c = createRedisClients(redis.url);
+  await connectRedisClients(c);
+  t.after(() => closeRedisClients(c));
+  return c;
+}
+
+const presenceOptions = (nodeId: string) => ({ nodeId, memberTtl: 60_000, connectionStateTtl: 60_000 });
+
+runPresenceStoreContract({
+  name: 'redis',
+  skipAll,
+  create: async (t) => {
+    const keys = new RedisKeys(redis.prefix(t));
+    const [a, b] = [await clients(t), await clients(t)];
+    return {
+      store: new RedisPresenceStore(a.command, keys, presenceOptions('node-a')),
+      peer: new RedisPresenceStore(b.command, keys, presenceOptions('node-b')),
+    };
+  },
+});
+
+for (const sharded of [true, false]) {
+  runBrokerContract({
+    name: `redis (${sharded ? 'SPUBLISH' : 'PUBLISH'})`,
+    skipAll,
+    create: async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const options = { sharded, numberingTtl: 60_000 };
+      return {
+        broker: new RedisBroker(await clients(t), keys, options),
+        peer: new RedisBroker(await clients(t), keys, options),
+      };
+    },
+  });
+}
+
+runHistoryStoreContract({
+  name: 'redis',
+  skipAll,
+  create: async (t, limits) => {
+    const clock = new ManualClock();
+    const c = await clients(t);
+    return { store: new RedisHistoryStore(c.command, new RedisKeys(redis.prefix(t)), clock, limits), clock };
+  },
+});
