@@ -73,7 +73,7 @@ export function runPresenceStoreContract(o: PresenceStoreContractOptions): void 
       await store.upsert(CH, m, 100);
       const [got] = await peer.members(CH);
       assert.ok(got);
-      assert.ok(Buffer.isBuffer(got.data) || got.data instanceof Uint8Array);
+      assert.ok(Buffer.isBuffer(got.data) || (got.data as unknown) instanceof Uint8Array);
       assert.deepEqual(Buffer.from(got.data as Uint8Array), m.data);
       assert.deepEqual({ ...got, data: undefined }, { ...m, data: undefined });
     });
