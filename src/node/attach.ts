@@ -70,6 +70,9 @@ export async function attach(node: Node, conn: Connection, message: ProtocolMess
   att.state = 'attached';
   att.pending = [];
   for (const event of replay ?? []) deliverTo(att, event);
+  // The client is attached as of `current`: anything numbered up to it was replayed above or precedes the attach
+  // (its presence effect is in the SYNC), including held or batched events that reach us late.
+  att.lastSeq = Math.max(att.lastSeq, current?.seq ?? 0);
   for (const event of pending) deliverTo(att, event);
 }
 
