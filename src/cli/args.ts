@@ -21,6 +21,8 @@ Options (flags win over environment variables):
                               capability: {"chat:*": ["presence", "subscribe"]}
                           maxConnectionsPerKey: 1000
                         Flags and environment variables override the file; --key replaces its keys.
+  --redis URL           Cluster mode: share presence, messages and history through env ROLLCALL_REDIS_URL
+                        Redis (redis://host:port). Every node uses the same URL.
   -h, --help            Show this help
 
 A key without a capability may use every channel ({"*":["*"]}). Each key's app id is its own namespace.
@@ -56,6 +58,7 @@ export function parseCli(
       host: { type: 'string' },
       key: { type: 'string', multiple: true },
       config: { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -92,6 +95,7 @@ export function parseCli(
       ...file,
       port: intOption('--port', values.port ?? env.ROLLCALL_PORT) ?? file.port,
       host: values.host ?? env.ROLLCALL_HOST ?? file.host,
+      redisUrl: values.redis ?? (env.ROLLCALL_REDIS_URL || undefined) ?? file.redisUrl,
       keys,
     },
   };

@@ -70,6 +70,16 @@ export interface Config {
   maxOutboundBuffer: number;
   /** Time allowed for clients to be told to reconnect elsewhere on SIGTERM, ms. */
   shutdownDrainTime: number;
+  /** Cluster mode: Redis URL (`redis://host:port`). Unset: one node with in-memory backends. */
+  redisUrl?: string;
+  /** Prefix of every Redis key and pub/sub channel, so several deployments (or tests) can share one Redis. */
+  redisPrefix: string;
+  /** How often a node tells Redis it is alive, ms. */
+  nodeHeartbeatInterval: number;
+  /** Silence after which a node counts as dead and its members are removed by the survivors, ms. */
+  nodeDownTimeout: number;
+  /** TTL backstop of presence entries in Redis, refreshed by their owner; ends ghosts if every node dies, ms. */
+  memberTtl: number;
 }
 
 export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
@@ -106,4 +116,8 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   historyMaxPerChannel: 1_000,
   maxOutboundBuffer: 8 * 1024 * 1024,
   shutdownDrainTime: 5_000,
+  redisPrefix: 'rollcall:',
+  nodeHeartbeatInterval: 2_000,
+  nodeDownTimeout: 10_000,
+  memberTtl: 60_000,
 };

@@ -43,6 +43,9 @@ function validateConfig(c: Config): void {
     'maxTokenTtl',
     'nonceMemorySize',
     'maxOutboundBuffer',
+    'nodeHeartbeatInterval',
+    'nodeDownTimeout',
+    'memberTtl',
   ];
   for (const name of positive) {
     const v = c[name];
@@ -70,6 +73,15 @@ function validateConfig(c: Config): void {
     throw new Error('config: connectionStateTtl must be at least remainPresentFor');
   }
   if (c.defaultTokenTtl > c.maxTokenTtl) throw new Error('config: defaultTokenTtl exceeds maxTokenTtl');
+  // One late heartbeat must not get a live node reaped (Phoenix's down_period rule).
+  if (c.nodeDownTimeout < 2 * c.nodeHeartbeatInterval) {
+    throw new Error('config: nodeDownTimeout must be at least 2 × nodeHeartbeatInterval');
+  }
+  // Owners refresh entries every memberTtl / 3; the backstop must not fire before survivors reap a dead node.
+  if (c.memberTtl < c.nodeDownTimeout) throw new Error('config: memberTtl must be at least nodeDownTimeout');
+  if (c.redisUrl !== undefined && !/^rediss?:\/\/./.test(c.redisUrl)) {
+    throw new Error('config: redisUrl must be a redis:// or rediss:// URL');
+  }
   const names = new Set<string>();
   for (const k of c.keys) {
     const parsed = parseApiKey(k.key);

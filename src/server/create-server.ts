@@ -9,6 +9,7 @@ import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
+import { createRedisMode } from './redis-mode.ts';
 import { WsTransport } from './ws-transport.ts';
 
 export interface ServerOptions extends Partial<Config> {
@@ -29,18 +30,29 @@ export interface RollcallServer {
 export function createServer(options: ServerOptions = {}): RollcallServer {
   const { clock = systemClock, log, ...partial } = options;
   const config = resolveConfig(partial);
+  // Cluster mode only when a Redis URL is configured; ioredis is loaded only then.
+  const redis = config.redisUrl ? createRedisMode(config, clock, log ?? (() => {})) : undefined;
   const node = new Node({
     config,
     clock,
     log,
-    presenceStore: new MemoryPresenceStore(),
-    broker: new MemoryBroker(),
-    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+    ...(redis?.deps ?? {
+      presenceStore: new MemoryPresenceStore(),
+      broker: new MemoryBroker(),
+      history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+    }),
   });
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameSize * 2, perMessageDeflate: false });
   const handleRest = createRestApi(node);
   const http: Server = createHttpServer((req, res) => {
+    // Cluster mode: a node cut off from Redis keeps its clients but reports itself unhealthy and not ready.
+    if (redis && req.method === 'GET' && (req.url === '/health' || req.url === '/ready')) {
+      const up = redis.healthy();
+      res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: up ? 'ok' : 'unhealthy', redis: up ? 'up' : 'down' }));
+      return;
+    }
     handleRest(req, res).catch((err) => {
       node.fail(err);
       if (!res.headersSent) res.writeHead(500).end();
@@ -62,11 +74,13 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   return {
     node,
     config,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      await redis?.start(node);
+      return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.port, config.host, () => resolve(http.address() as AddressInfo));
-      }),
+      });
+    },
     close: async () => {
       node.shutdown();
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
@@ -80,6 +94,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       http.closeAllConnections();
       await stopped;
       await node.broker.close();
+      await redis?.stop();
     },
   };
 }

@@ -37,7 +37,9 @@ export class RedisBroker implements Broker {
     private readonly options: RedisBrokerOptions,
   ) {
     const onMessage = (name: Buffer, payload: Buffer) => this.receive(name.toString(), payload);
-    clients.subscriber.on(options.sharded ? 'smessageBuffer' : 'messageBuffer', onMessage);
+    // Both kinds: `sharded` may be settled after construction (once the server version is known).
+    clients.subscriber.on('smessageBuffer', onMessage);
+    clients.subscriber.on('messageBuffer', onMessage);
   }
 
   async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {

@@ -37,8 +37,14 @@ export async function connectRedisClients(clients: RedisClients): Promise<void> 
   await Promise.all([clients.command.connect(), clients.subscriber.connect()]);
 }
 
-/** Closes both clients, without waiting on a Redis that may be gone. */
-export function closeRedisClients(clients: RedisClients): void {
-  clients.command.disconnect();
-  clients.subscriber.disconnect();
+/** Closes both clients after their pending commands (QUIT); at once if Redis is gone. */
+export async function closeRedisClients(clients: RedisClients): Promise<void> {
+  await Promise.all(
+    [clients.command, clients.subscriber].map((c) =>
+      c.quit().then(
+        () => c.disconnect(),
+        () => c.disconnect(),
+      ),
+    ),
+  );
 }

@@ -1,0 +1,13 @@
+import type { ClusterMessage } from './cluster-message.ts';
+
+/** Node-to-node control messages. Delivery is best effort: nothing correct depends on one arriving. */
+export interface ClusterBus {
+  publish(message: ClusterMessage): Promise<void>;
+  onMessage(handler: (message: ClusterMessage) => void): void;
+}
+
+/** Whether the shared backend is reachable, and notice when that changes. */
+export interface ClusterLink {
+  isUp(): boolean;
+  onChange(handler: (up: boolean) => void): void;
+}

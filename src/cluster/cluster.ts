@@ -1,0 +1,119 @@
+import type { Config } from '../config/index.ts';
+import type { Node } from '../node/node.ts';
+import type { Clock, TimerHandle } from '../time/clock.ts';
+import type { ClusterBus, ClusterLink } from './cluster-bus.ts';
+import type { ClusterMessage } from './cluster-message.ts';
+import type { ChannelDiffs, ClusterPresenceStore } from './cluster-presence-store.ts';
+import type { NodeRegistry } from './node-registry.ts';
+
+export interface ClusterDeps {
+  node: Node;
+  config: Config;
+  clock: Clock;
+  store: ClusterPresenceStore;
+  registry: NodeRegistry;
+  bus: ClusterBus;
+  link: ClusterLink;
+}
+
+/**
+ * This node's part in the cluster, one tick every nodeHeartbeatInterval:
+ * - heartbeat to the registry;
+ * - reap nodes silent for nodeDownTimeout: their connections' members leave (each LEAVE once, by claim);
+ * - sweep grace periods that ended for connections whose node is gone (or shut down);
+ * - every memberTtl / 3, and whenever the link comes back, re-assert this node's members (TTL backstop refresh,
+ *   and repair after Redis lost them) and drop the ones Redis still holds for connections that ended meanwhile.
+ * Nothing runs while the link is down; local clients keep being served by the Node.
+ */
+export class Cluster {
+  private timer: TimerHandle | undefined;
+  private busy = false;
+  /** Since when the link has been up: reaping waits nodeDownTimeout after that, so others can beat again first. */
+  private upSince: number;
+  private lastReassert: number;
+  private reassertWanted = false;
+
+  constructor(private readonly d: ClusterDeps) {
+    this.upSince = d.clock.now();
+    this.lastReassert = d.clock.now();
+    d.bus.onMessage((m) => this.onMessage(m));
+    d.link.onChange((up) => {
+      if (!up) return this.d.node.log('cluster: Redis unreachable; serving local clients only');
+      this.d.node.log('cluster: Redis reachable again; re-asserting members');
+      this.upSince = this.d.clock.now();
+      this.reassertWanted = true;
+      this.tick();
+    });
+  }
+
+  get nodeId(): string {
+    return this.d.config.serverId;
+  }
+
+  /** Whether the shared backend is reachable (readiness). */
+  healthy(): boolean {
+    return this.d.link.isUp();
+  }
+
+  start(): void {
+    this.timer = this.d.clock.setInterval(() => this.tick(), this.d.config.nodeHeartbeatInterval);
+    this.tick();
+  }
+
+  /** Stops ticking and leaves the registry; connections' grace periods stay in Redis for the survivors to end. */
+  async stop(): Promise<void> {
+    if (this.timer) this.d.clock.clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.d.link.isUp()) await this.d.registry.forget(this.nodeId).catch(this.d.node.fail);
+  }
+
+  /** One pass; skipped when the previous one is still running or the link is down. */
+  tick(): void {
+    if (this.busy || !this.d.link.isUp()) return;
+    this.busy = true;
+    this.pass()
+      .catch((err) => this.d.node.log(`cluster: ${(err as Error).message}`))
+      .finally(() => {
+        this.busy = false;
+      });
+  }
+
+  private async pass(): Promise<void> {
+    const { clock, config, registry, store } = this.d;
+    const now = clock.now();
+    await registry.beat(this.nodeId, now);
+    if (this.reassertWanted || now - this.lastReassert >= config.memberTtl / 3) {
+      this.reassertWanted = false;
+      this.lastReassert = now;
+      await this.broadcast(await store.reassert(new Set(this.d.node.connections.keys()), now));
+    }
+    if (now - this.upSince >= config.nodeDownTimeout) {
+      for (const dead of await registry.silentSince(now - config.nodeDownTimeout)) {
+        if (dead === this.nodeId) continue;
+        if (!(await registry.claimReap(dead, this.nodeId, config.nodeDownTimeout))) continue;
+        const removed = await store.removeNode(dead, clock.now());
+        this.d.node.log(`cluster: node ${dead} is down; ${count(removed)} of its members left`);
+        await this.broadcast(removed);
+        await registry.forget(dead);
+        await this.d.bus.publish({ type: 'node-down', nodeId: dead, by: this.nodeId });
+      }
+    }
+    await this.broadcast(await store.sweepLeaves(clock.now()));
+  }
+
+  private async broadcast(removed: ChannelDiffs): Promise<void> {
+    for (const { channel, diff } of removed) await this.d.node.presence.broadcastLeaves(channel, diff);
+  }
+
+  private onMessage(m: ClusterMessage): void {
+    if (m.type !== 'connection-moved' || m.to === this.nodeId) return;
+    // The client resumed on another node: drop the stale copy here. Its members now belong to that node, so
+    // dispose's removal is refused by the store and nobody sees a LEAVE.
+    const conn = this.d.node.connections.get(m.connectionId);
+    if (!conn) return;
+    conn.transport?.close(1000, 'resumed on another node');
+    this.d.node.dispose(conn).catch(this.d.node.fail);
+  }
+}
+
+const count = (removed: ChannelDiffs): number => removed.reduce((n, r) => n + r.diff.left.length, 0);

@@ -1,0 +1,84 @@
+import { Cluster } from '../cluster/cluster.ts';
+import type { Config } from '../config/index.ts';
+import type { Node, NodeDeps } from '../node/node.ts';
+import { RedisKeys } from '../store/redis/keys.ts';
+import { RedisBroker } from '../store/redis/redis-broker.ts';
+import { RedisBus, RedisLink } from '../store/redis/redis-bus.ts';
+import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from '../store/redis/redis-client.ts';
+import { RedisConnectionDirectory } from '../store/redis/redis-connection-directory.ts';
+import { RedisHistoryStore } from '../store/redis/redis-history-store.ts';
+import { RedisNodeRegistry } from '../store/redis/redis-node-registry.ts';
+import { RedisPresenceStore } from '../store/redis/redis-presence-store.ts';
+import type { Clock } from '../time/clock.ts';
+
+/** Cluster mode's backends for the Node, plus the lifecycle the composition root drives. */
+export interface RedisMode {
+  deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'directory'>;
+  /** Connects to Redis (rejects if unreachable) and starts heartbeats, reaping and sweeping for `node`. */
+  start(node: Node): Promise<void>;
+  /** Whether Redis is reachable (for /health and /ready); true before start. */
+  healthy(): boolean;
+  /** Leaves the cluster (members' grace periods stay in Redis for the survivors) and closes the clients. */
+  stop(): Promise<void>;
+}
+
+/** Builds the Redis clients and every Redis backend for one node (the clients are created here, passed in below). */
+export function createRedisMode(config: Config, clock: Clock, log: (message: string) => void): RedisMode {
+  const url = config.redisUrl as string;
+  const clients: RedisClients = createRedisClients(url);
+  const keys = new RedisKeys(config.redisPrefix);
+  const nodeId = config.serverId;
+  const fail = (err: unknown) => log(`cluster: ${(err as Error).message}`);
+  const presenceStore = new RedisPresenceStore(clients.command, keys, {
+    nodeId,
+    memberTtl: config.memberTtl,
+    connectionStateTtl: config.connectionStateTtl,
+  });
+  // Sharded pub/sub is chosen once the server version is known (start); nothing is published before that.
+  const brokerOptions = { sharded: false, numberingTtl: config.historyMaxAge };
+  const broker = new RedisBroker(clients, keys, brokerOptions);
+  const history = new RedisHistoryStore(clients.command, keys, clock, {
+    maxAge: config.historyMaxAge,
+    maxPerChannel: config.historyMaxPerChannel,
+  });
+  const bus = new RedisBus(clients, keys);
+  const link = new RedisLink(clients);
+  const directory = new RedisConnectionDirectory(
+    clients.command,
+    keys,
+    bus,
+    { nodeId, stateTtl: config.connectionStateTtl + config.nodeDownTimeout },
+    fail,
+    // A connection that resumed here brings its members: this node re-asserts them from now on.
+    (connectionId) => presenceStore.adopt(connectionId),
+  );
+  let cluster: Cluster | undefined;
+  return {
+    deps: { presenceStore, broker, history, directory },
+    async start(node) {
+      await connectRedisClients(clients);
+      const info = await clients.command.info('server');
+      const major = Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0);
+      brokerOptions.sharded = major >= 7;
+      await bus.start();
+      cluster = new Cluster({
+        node,
+        config,
+        clock,
+        store: presenceStore,
+        registry: new RedisNodeRegistry(clients.command, keys),
+        bus,
+        link,
+      });
+      cluster.start();
+      log(
+        `cluster: node ${nodeId} joined via ${url.replace(/\/\/[^@]*@/, '//***@')} (${brokerOptions.sharded ? 'sharded' : 'classic'} pub/sub)`,
+      );
+    },
+    healthy: () => link.isUp(),
+    async stop() {
+      await cluster?.stop();
+      closeRedisClients(clients);
+    },
+  };
+}

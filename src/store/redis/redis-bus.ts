@@ -1,0 +1,63 @@
+import type { ClusterBus, ClusterLink } from '../../cluster/cluster-bus.ts';
+import { type ClusterMessage, decodeClusterMessage, encodeClusterMessage } from '../../cluster/cluster-message.ts';
+import type { RedisKeys } from './keys.ts';
+import type { RedisClients } from './redis-client.ts';
+
+/** Control messages over one plain pub/sub channel; it only moves bytes (encoding lives in src/cluster/). */
+export class RedisBus implements ClusterBus {
+  private handler: (message: ClusterMessage) => void = () => {};
+
+  constructor(
+    private readonly clients: RedisClients,
+    private readonly keys: RedisKeys,
+  ) {
+    const name = keys.control();
+    clients.subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
+      if (channel.toString() !== name) return;
+      const message = decodeClusterMessage(payload);
+      if (message) this.handler(message);
+    });
+  }
+
+  /** Subscribes to the control channel; call once Redis is connected. */
+  async start(): Promise<void> {
+    await this.clients.subscriber.subscribe(this.keys.control());
+  }
+
+  async publish(message: ClusterMessage): Promise<void> {
+    await this.clients.command.publish(this.keys.control(), encodeClusterMessage(message));
+  }
+
+  onMessage(handler: (message: ClusterMessage) => void): void {
+    this.handler = handler;
+  }
+}
+
+/** Up while the command client is ready; subscriptions come back with it (ioredis re-subscribes). */
+export class RedisLink implements ClusterLink {
+  private readonly handlers: Array<(up: boolean) => void> = [];
+  private up = false;
+
+  constructor(clients: RedisClients) {
+    const set = (up: boolean) => {
+      if (up === this.up) return;
+      this.up = up;
+      for (const h of this.handlers) h(up);
+    };
+    clients.command.on('ready', () => set(true));
+    clients.command.on('close', () => set(false));
+    clients.command.on('end', () => set(false));
+    // ioredis reports connection errors as events; without a listener it would print them as unhandled.
+    clients.command.on('error', () => set(clients.command.status === 'ready'));
+    clients.subscriber.on('error', () => {});
+    this.up = clients.command.status === 'ready';
+  }
+
+  isUp(): boolean {
+    return this.up;
+  }
+
+  onChange(handler: (up: boolean) => void): void {
+    this.handlers.push(handler);
+  }
+}
