@@ -11,7 +11,18 @@ const REMEMBERED = 512;
  */
 export class SerialTracker {
   private highest = -1;
-  private readonly outcomes = new Map<number, Outcome>();
+  /** Outcomes worth remembering (NACKs, ACKs with serials); created on first need, as most connections never do. */
+  private outcomes: Map<number, Outcome> | undefined;
+
+  /** The highest msgSerial processed (-1: none), kept with the connection's state so another node can resume it. */
+  get highWater(): number {
+    return this.highest;
+  }
+
+  /** Continues a connection resumed from another node: serials up to `highWater` count as processed. */
+  restore(highWater: number): void {
+    this.highest = Math.max(this.highest, highWater);
+  }
 
   /** True when `msgSerial` was processed already. */
   seen(msgSerial: number): boolean {
@@ -20,11 +31,14 @@ export class SerialTracker {
 
   /** The remembered outcome of a processed serial; a forgotten one is reported as a plain success. */
   outcome(msgSerial: number): Outcome {
-    return this.outcomes.get(msgSerial) ?? { ok: true, res: { serials: [] } };
+    return this.outcomes?.get(msgSerial) ?? { ok: true, res: { serials: [] } };
   }
 
   record(msgSerial: number, outcome: Outcome): void {
     this.highest = Math.max(this.highest, msgSerial);
+    // An empty ACK (every presence ACK) is what `outcome` reports for a serial it does not hold: nothing to keep.
+    if (outcome.ok && outcome.res.serials.length === 0) return;
+    this.outcomes ??= new Map();
     this.outcomes.set(msgSerial, outcome);
     if (this.outcomes.size > REMEMBERED) {
       const oldest = this.outcomes.keys().next().value as number;

@@ -14,7 +14,7 @@ export interface Transport {
   readonly bufferedAmount: number;
 }
 
-/** Callbacks a transport drives. */
+/** Callbacks a transport drives. They may be called unbound (passed straight to event emitters). */
 export interface TransportEvents {
   onFrame(frame: Buffer, isBinary: boolean): void;
   /** The peer showed a sign of life other than a frame (e.g. a pong). */

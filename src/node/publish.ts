@@ -34,9 +34,8 @@ export async function publish(node: Node, conn: Connection, message: ProtocolMes
     if (messageSize(item) > node.config.maxMessageSize) {
       throw ErrorInfo.of('messageTooLarge', `message exceeds ${node.config.maxMessageSize} bytes`);
     }
-    const out: Message = { ...item, clientId: item.clientId ?? ownClientId };
-    for (const k of Object.keys(out) as Array<keyof Message>) if (out[k] === undefined) delete out[k];
-    return out;
+    // Undefined fields are skipped by both codecs; deleting them would only make the object slower and larger.
+    return { ...item, clientId: item.clientId ?? ownClientId };
   });
   if (stamped.length === 0) return { serials: [] };
   const key = channelKey(conn.identity.appId, name);

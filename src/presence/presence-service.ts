@@ -32,18 +32,16 @@ export class PresenceService {
     for (const m of diff.entered) out.push(asItem(PresenceAction.ENTER, m));
     for (const m of diff.updated) out.push(asItem(PresenceAction.UPDATE, m));
     for (const m of diff.left) {
-      out.push(
-        compact({
-          action: PresenceAction.LEAVE,
-          id: m.leave.id,
-          clientId: m.clientId,
-          connectionId: m.connectionId,
-          data: m.leave.data,
-          encoding: m.leave.encoding,
-          extras: m.leave.extras,
-          timestamp: m.leave.timestamp,
-        }),
-      );
+      out.push({
+        action: PresenceAction.LEAVE,
+        id: m.leave.id,
+        clientId: m.clientId,
+        connectionId: m.connectionId,
+        data: m.leave.data,
+        encoding: m.leave.encoding,
+        extras: m.leave.extras,
+        timestamp: m.leave.timestamp,
+      });
     }
     return out;
   }
@@ -112,8 +110,12 @@ export class PresenceService {
   }
 }
 
+/**
+ * A member as an outbound item. Absent fields stay as undefined slots rather than being deleted: both codecs skip
+ * them on the wire, and deleting would push every retained item into slow, larger dictionary mode.
+ */
 function asItem(action: number, m: PresenceMember): PresenceMessage {
-  return compact({
+  return {
     action,
     id: m.id,
     clientId: m.clientId,
@@ -122,11 +124,5 @@ function asItem(action: number, m: PresenceMember): PresenceMessage {
     encoding: m.encoding,
     extras: m.extras,
     timestamp: m.timestamp,
-  });
-}
-
-/** Drops undefined fields so they do not reach the wire. */
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
-  return o;
+  };
 }

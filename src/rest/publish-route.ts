@@ -42,7 +42,6 @@ export async function publishOverRest(r: ChannelRequest): Promise<PublishResult>
       throw ErrorInfo.of('messageTooLarge', `message exceeds ${r.node.config.maxMessageSize} bytes`);
     }
     if (m.clientId === undefined && ownClientId) m.clientId = ownClientId;
-    for (const k of Object.keys(m) as Array<keyof Message>) if (m[k] === undefined) delete m[k];
   }
   const ids = messages.map((m) => m.id);
   // The SDK's ids are `<base>:<index>`; Ably reports the base as messageId.

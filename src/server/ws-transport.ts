@@ -1,6 +1,8 @@
 import type { WebSocket } from 'ws';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
 
+const ignore = (): void => {};
+
 /** The only adapter between `ws` and the core's Transport seam. */
 export class WsTransport implements Transport {
   constructor(private readonly socket: WebSocket) {}
@@ -11,11 +13,12 @@ export class WsTransport implements Transport {
       const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       events.onFrame(frame, isBinary);
     });
-    this.socket.on('pong', () => events.onAlive());
-    this.socket.on('ping', () => events.onAlive());
-    this.socket.on('close', () => events.onClose());
+    // The core's callbacks are passed as they are: no extra closure per socket for each of these events.
+    this.socket.on('pong', events.onAlive);
+    this.socket.on('ping', events.onAlive);
+    this.socket.on('close', events.onClose);
     // Errors (e.g. a frame over maxPayload) are followed by 'close'; listening keeps them from being thrown.
-    this.socket.on('error', () => {});
+    this.socket.on('error', ignore);
   }
 
   get bufferedAmount(): number {

@@ -27,7 +27,8 @@ export class MemoryHistoryStore implements HistoryStore {
     const key = `${kind}:${event.channel}`;
     let log = this.logs.get(key);
     if (!log) this.logs.set(key, (log = { events: [], evictedSeq: 0 }));
-    log.events.push(event);
+    // A copy of the message, so the frames encoded for its fan-out (cached per message object) are not retained too.
+    log.events.push({ ...event, message: { ...event.message } });
     this.evict(log);
   }
 
