@@ -24,6 +24,7 @@ export interface ClusterDeps {
  * - every memberTtl / 3, and whenever the link comes back, re-assert this node's members (TTL backstop refresh,
  *   and repair after Redis lost them) and drop the ones Redis still holds for connections that ended meanwhile.
  * Nothing runs while the link is down; local clients keep being served by the Node.
+ * Observers can follow it on `node.events`: `cluster-link` (up: boolean), `cluster-reasserted`.
  */
 export class Cluster {
   private timer: TimerHandle | undefined;
@@ -38,6 +39,7 @@ export class Cluster {
     this.lastReassert = d.clock.now();
     d.bus.onMessage((m) => this.onMessage(m));
     d.link.onChange((up) => {
+      d.node.events.emit('cluster-link', up);
       if (!up) return this.d.node.log('cluster: Redis unreachable; serving local clients only');
       this.d.node.log('cluster: Redis reachable again; re-asserting members');
       this.upSince = this.d.clock.now();
@@ -86,6 +88,7 @@ export class Cluster {
       this.reassertWanted = false;
       this.lastReassert = now;
       await this.broadcast(await store.reassert(new Set(this.d.node.connections.keys()), now));
+      this.d.node.events.emit('cluster-reasserted');
     }
     if (now - this.upSince >= config.nodeDownTimeout) {
       for (const dead of await registry.silentSince(now - config.nodeDownTimeout)) {

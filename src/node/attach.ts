@@ -19,6 +19,18 @@ function channelError(conn: Connection, channel: string | undefined, err: unknow
  * Idempotent: a repeated ATTACH is answered the same way.
  */
 export async function attach(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
+  try {
+    await attachOrThrow(node, conn, message);
+  } catch (err) {
+    // A backend failure (cluster mode: Redis unreachable) fails this channel, not the connection, and leaves no
+    // half-made attachment behind; the client may attach again later.
+    const att = message.channel === undefined ? undefined : conn.attachments.get(message.channel);
+    if (att && att.state === 'attaching') node.removeAttachment(att);
+    channelError(conn, message.channel, err);
+  }
+}
+
+async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
   let name: string;
   let modes: number;
   try {

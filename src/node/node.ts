@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Authenticator } from '../auth/authenticator.ts';
 import { ChannelRegistry } from '../channel/channel-registry.ts';
+import type { ConnectionDirectory, ConnectionRecord } from '../cluster/connection-directory.ts';
 import type { Config } from '../config/index.ts';
 import { type Attachment, Connection } from '../connection/connection.ts';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
@@ -11,7 +12,7 @@ import type { Broker } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
-import { parseConnectParams } from './connect-params.ts';
+import { type ConnectParams, parseConnectParams } from './connect-params.ts';
 import { handleFrame } from './dispatch.ts';
 import { looksLikeConnectionKey, newConnectionId, newConnectionKey } from './ids.ts';
 import { checkLiveness } from './liveness.ts';
@@ -26,6 +27,8 @@ export interface NodeDeps {
   presenceStore: PresenceStore;
   broker: Broker;
   history: HistoryStore;
+  /** Cluster mode: connection state shared with other nodes, so a client can resume on any of them. */
+  directory?: ConnectionDirectory;
   log?: (message: string) => void;
 }
 
@@ -52,9 +55,11 @@ export class Node {
    */
   readonly events = new EventEmitter();
   readonly log: (message: string) => void;
+  private readonly directory: ConnectionDirectory | undefined;
 
   constructor(deps: NodeDeps) {
     this.config = deps.config;
+    this.directory = deps.directory;
     this.clock = deps.clock;
     this.broker = deps.broker;
     this.history = deps.history;
@@ -90,25 +95,16 @@ export class Node {
     let gone = false;
     // Credentials are checked asynchronously (JWTs); frames arriving meanwhile wait here, a bounded number of them.
     let early: Array<[Buffer, boolean]> | undefined = [];
-    const params = parseConnectParams(query, this.config);
-    const authenticate = async () => {
-      if (params.error) throw params.error;
-      const identity = await this.auth.authenticate(params.credentials);
-      if (!gone) conn = this.establish(transport, identity, params.options, params.resumeKey);
-    };
-    authenticate()
-      .catch((err) => {
-        const error = ErrorInfo.from(err);
-        transport.send(params.options.codec.encode({ action: Action.ERROR, error: error.toWire() }));
-        transport.close(1000, 'connection refused');
-      })
-      .then(() => {
+    this.accept(transport, parseConnectParams(query, this.config), () => gone)
+      .then((accepted) => {
+        conn = accepted;
         const frames = early ?? [];
         early = undefined;
         for (const [frame, isBinary] of frames)
           if (conn && conn.transport === transport) handleFrame(this, conn, frame, isBinary);
       })
       .catch(this.fail);
+    // These closures live as long as the socket: they capture only what they use, not the connect parameters.
     return {
       onFrame: (frame, isBinary) => {
         if (early) {
@@ -125,6 +121,26 @@ export class Node {
         if (conn) this.transportLost(conn, transport);
       },
     };
+  }
+
+  /** Authenticates and establishes the connection; on failure sends ERROR, closes, and resolves undefined. */
+  private async accept(transport: Transport, params: ConnectParams, gone: () => boolean): Promise<Connection | undefined> {
+    try {
+      if (params.error) throw params.error;
+      const identity = await this.auth.authenticate(params.credentials);
+      const moved = await this.claimRemote(params.resumeKey, identity);
+      if (moved) {
+        // Claimed in the shared state: it is ours now even if the socket already went (grace period starts).
+        const conn = this.adoptRemote(moved, transport, identity, params.options);
+        if (gone()) this.transportLost(conn, transport);
+        return conn;
+      }
+      return gone() ? undefined : this.establish(transport, identity, params.options, params.resumeKey);
+    } catch (err) {
+      transport.send(params.options.codec.encode({ action: Action.ERROR, error: ErrorInfo.from(err).toWire() }));
+      transport.close(1000, 'connection refused');
+      return undefined;
+    }
   }
 
   private establish(
@@ -159,7 +175,56 @@ export class Node {
     );
     this.connections.set(id, conn);
     this.byKey.set(conn.key, conn);
+    this.directory?.connected(recordOf(conn));
     this.sendConnected(conn, error);
+    return conn;
+  }
+
+  /**
+   * Cluster mode, a resume key this node does not hold: another node may own the connection. Claiming it there
+   * (atomically, in the shared directory) cancels its pending leave wherever it was scheduled.
+   */
+  private async claimRemote(
+    resumeKey: string | undefined,
+    identity: Connection['identity'],
+  ): Promise<ConnectionRecord | undefined> {
+    if (!this.directory || resumeKey === undefined || this.byKey.has(resumeKey) || !looksLikeConnectionKey(resumeKey)) {
+      return undefined;
+    }
+    const id = resumeKey.slice(0, resumeKey.indexOf('!'));
+    try {
+      return await this.directory.claim(resumeKey, newConnectionKey(id), identity.appId, identity.clientId);
+    } catch (err) {
+      // Shared state unreachable: the client gets a new connection (80008), as when its state expired.
+      this.fail(err);
+      return undefined;
+    }
+  }
+
+  /** Continues here a connection claimed from another node: same connectionId, msgSerial high-water kept. */
+  private adoptRemote(
+    record: ConnectionRecord,
+    transport: Transport,
+    identity: Connection['identity'],
+    options: Connection['options'],
+  ): Connection {
+    // A copy left from before the connection moved away and back: continue it as a local resume.
+    const stale = this.connections.get(record.id);
+    if (stale && stale.state !== 'closed') return this.resume(stale, transport, identity, options);
+    const conn = new Connection(
+      record.id,
+      record.key,
+      identity,
+      options,
+      transport,
+      this.config.maxInboundRate,
+      this.clock,
+      this.config.maxOutboundBuffer,
+    );
+    conn.serials.restore(record.msgSerial);
+    this.connections.set(conn.id, conn);
+    this.byKey.set(conn.key, conn);
+    this.sendConnected(conn);
     return conn;
   }
 
@@ -187,6 +252,7 @@ export class Node {
     this.byKey.delete(conn.key);
     conn.key = newConnectionKey(conn.id);
     this.byKey.set(conn.key, conn);
+    this.directory?.connected(recordOf(conn));
     this.sendConnected(conn);
     return conn;
   }
@@ -227,6 +293,7 @@ export class Node {
       att.pending = [];
     }
     this.events.emit('transport-lost', conn.id);
+    this.directory?.disconnected(conn.id, conn.serials.highWater, this.clock.now() + conn.options.remainPresentFor);
     this.presence.scheduleLeave(conn, this.fail);
     conn.expiryTimer = this.clock.setTimeout(() => {
       this.dispose(conn).catch(this.fail);
@@ -253,6 +320,8 @@ export class Node {
     if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
     for (const att of [...conn.attachments.values()]) this.removeAttachment(att);
     await this.presence.removeConnection(conn.id);
+    // After the members: the shared state is what lets the removal find their channels.
+    this.directory?.forget(conn.id);
     this.events.emit('disposed', conn.id);
   }
 
@@ -272,4 +341,16 @@ export class Node {
       t?.close(1001, 'server shutting down');
     }
   }
+}
+
+/** The part of a connection other nodes need to resume it. */
+function recordOf(conn: Connection): ConnectionRecord {
+  return {
+    id: conn.id,
+    key: conn.key,
+    appId: conn.identity.appId,
+    clientId: conn.clientId,
+    remainPresentFor: conn.options.remainPresentFor,
+    msgSerial: conn.serials.highWater,
+  };
 }

@@ -34,9 +34,7 @@ describe('cluster on Redis: 3 nodes, one presence set, one order', { skip }, () 
     const sets = await Promise.all(watchers.map((w) => w.channels.get(channelName).presence.get()));
     for (const set of sets) assert.deepEqual(memberKeys(set), memberKeys(sets[0]!));
     assert.equal(sets[0]!.length, 9);
-    const restSets = await Promise.all(
-      nodes.map(async (n) => (await n.rest().channels.get(channelName).presence.get()).items),
-    );
+    const restSets = await Promise.all(nodes.map(async (n) => (await n.rest().channels.get(channelName).presence.get()).items));
     for (const set of restSets) assert.deepEqual(memberKeys(set), memberKeys(sets[0]!));
 
     // Every node's subscribers saw each event once and in one order (by serial and by content).
@@ -64,4 +62,3 @@ describe('cluster on Redis: 3 nodes, one presence set, one order', { skip }, () 
     for (const w of watchers) await connectionState(w, 'connected');
   });
 });
-

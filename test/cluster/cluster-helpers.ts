@@ -40,11 +40,7 @@ export interface NodeProcess {
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
-export async function spawnNode(
-  t: TestContext,
-  redisUrl: string,
-  settings: Record<string, unknown>,
-): Promise<NodeProcess> {
+export async function spawnNode(t: TestContext, redisUrl: string, settings: Record<string, unknown>): Promise<NodeProcess> {
   const file = join(tmpdir(), `rollcall-node-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify({ keys: [TEST_KEY], ...settings }));
   const child = spawn(

@@ -13,7 +13,12 @@ const BOUND = NODE_DOWN + 2 * HEARTBEAT + 2_000;
 
 describe('cluster on Redis: a node dies (kill -9)', { skip }, () => {
   it('every survivor sees exactly 100 LEAVEs within the bound, then no ghost remains', async (t) => {
-    const settings = { redisPrefix: redis.prefix(t), nodeHeartbeatInterval: HEARTBEAT, nodeDownTimeout: NODE_DOWN, memberTtl: 10_000 };
+    const settings = {
+      redisPrefix: redis.prefix(t),
+      nodeHeartbeatInterval: HEARTBEAT,
+      nodeDownTimeout: NODE_DOWN,
+      memberTtl: 10_000,
+    };
     const [victim, ...survivors] = await Promise.all([0, 1, 2].map(() => spawnNode(t, redis.url, settings)));
     const channelName = 'room-kill';
     const watchers = survivors.map((n) => {
@@ -35,7 +40,9 @@ describe('cluster on Redis: a node dies (kill -9)', { skip }, () => {
         return performance.now() - killedAt;
       }),
     );
-    console.log(`# kill -9 → 100 LEAVEs seen on each survivor after ${elapsed.map((e) => Math.round(e)).join(' / ')} ms (bound ${BOUND})`);
+    console.log(
+      `# kill -9 → 100 LEAVEs seen on each survivor after ${elapsed.map((e) => Math.round(e)).join(' / ')} ms (bound ${BOUND})`,
+    );
     for (const e of elapsed) assert.ok(e < BOUND, `LEAVEs took ${Math.round(e)} ms`);
 
     // A marker entering afterwards proves nothing else was in flight: still exactly 100 LEAVEs, each member once.

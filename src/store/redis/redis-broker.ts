@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { decodeClusterMessage, encodeClusterMessage } from '../../cluster/cluster-message.ts';
 import type { ProtocolMessage } from '../../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
-import { formatSerial, parseSerial } from '../serial.ts';
+import { type ChannelSerial, formatSerial, parseSerial } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 import type { RedisClients } from './redis-client.ts';
+
+/** Channels whose latest serial is remembered (oldest forgotten first). */
+const MAX_SEEN = 10_000;
 
 const publishScript = new LuaScript('broker-publish');
 const currentScript = new LuaScript('broker-current');
@@ -30,6 +33,8 @@ export class RedisBroker implements Broker {
   /** pub/sub channel name → channel key, for channels this node subscribes to. */
   private readonly subscribed = new Map<string, string>();
   private handler: (event: ChannelEvent) => void = () => {};
+  /** Latest serial seen per channel, so numbering survives Redis losing it (see broker-publish.lua). Bounded. */
+  private readonly seen = new Map<string, ChannelSerial>();
 
   constructor(
     private readonly clients: RedisClients,
@@ -45,11 +50,19 @@ export class RedisBroker implements Broker {
   async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {
     const payload = encodeClusterMessage({ type: 'channel-event', origin, message });
     const k = this.keys;
+    const last = this.seen.get(channel);
     const reply = await guard(
       publishScript.run(
         this.clients.command,
         [k.seq(channel), k.epoch(channel)],
-        [newEpoch(), k.events(channel), payload, this.options.sharded ? '1' : '0', this.options.numberingTtl],
+        [
+          last?.epoch ?? newEpoch(),
+          k.events(channel),
+          payload,
+          this.options.sharded ? '1' : '0',
+          this.options.numberingTtl,
+          last?.seq ?? 0,
+        ],
       ),
     );
     return this.event(channel, String(reply), origin, message);
@@ -60,12 +73,18 @@ export class RedisBroker implements Broker {
     if (this.subscribed.get(name) === channel) return;
     this.subscribed.set(name, channel);
     const sub = this.clients.subscriber;
-    await guard(this.options.sharded ? sub.ssubscribe(name) : sub.subscribe(name));
+    try {
+      await guard(this.options.sharded ? sub.ssubscribe(name) : sub.subscribe(name));
+    } catch (err) {
+      this.subscribed.delete(name);
+      throw err;
+    }
   }
 
   async unsubscribe(channel: string): Promise<void> {
     const name = this.keys.events(channel);
     if (!this.subscribed.delete(name)) return;
+    this.seen.delete(channel);
     const sub = this.clients.subscriber;
     await guard(this.options.sharded ? sub.sunsubscribe(name) : sub.unsubscribe(name));
   }
@@ -76,8 +95,13 @@ export class RedisBroker implements Broker {
 
   async currentSerial(channel: string): Promise<string> {
     const k = this.keys;
+    const last = this.seen.get(channel);
     const reply = await guard(
-      currentScript.run(this.clients.command, [k.seq(channel), k.epoch(channel)], [newEpoch(), this.options.numberingTtl]),
+      currentScript.run(
+        this.clients.command,
+        [k.seq(channel), k.epoch(channel)],
+        [last?.epoch ?? newEpoch(), this.options.numberingTtl, last?.seq ?? 0],
+      ),
     );
     return String(reply);
   }
@@ -100,6 +124,12 @@ export class RedisBroker implements Broker {
   private event(channel: string, serial: string, origin: string | undefined, message: ProtocolMessage): ChannelEvent {
     const parsed = parseSerial(serial) ?? { epoch: serial, seq: 0 };
     const canonical = formatSerial(parsed);
+    const last = this.seen.get(channel);
+    if (!last || last.epoch !== parsed.epoch || last.seq < parsed.seq) {
+      this.seen.delete(channel);
+      this.seen.set(channel, parsed);
+      if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.keys().next().value as string);
+    }
     return { channel, serial: canonical, seq: parsed.seq, origin, message: stampSerial(message, canonical) };
   }
 }
