@@ -7,6 +7,7 @@ import './scenarios/sync.ts';
 import './scenarios/idle.ts';
 import './scenarios/leave.ts';
 import './scenarios/fanout.ts';
+import './scenarios/cluster-fanout.ts';
 import { scenarios } from './scenarios/registry.ts';
 
 /**
