@@ -1,7 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
 import { type Config, resolveConfig } from '../config/index.ts';
 import { Node } from '../node/node.ts';
 import { createRestApi } from '../rest/router.ts';
@@ -10,7 +9,7 @@ import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { createRedisMode } from './redis-mode.ts';
-import { WsTransport } from './ws-transport.ts';
+import { WsEndpoint } from './ws-transport.ts';
 
 export interface ServerOptions extends Partial<Config> {
   clock?: Clock;
@@ -43,7 +42,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     }),
   });
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameSize * 2, perMessageDeflate: false });
+  const endpoint = new WsEndpoint(config.maxFrameSize * 2);
   const handleRest = createRestApi(node);
   const http: Server = createHttpServer((req, res) => {
     // Cluster mode: a node cut off from Redis keeps its clients but reports itself unhealthy and not ready.
@@ -65,10 +64,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       return;
     }
     // Credentials are checked after the upgrade: the SDK cannot read an HTTP refusal (Ably §1.5).
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WsTransport(ws);
-      transport.bind(node.open(transport, url.searchParams));
-    });
+    endpoint.upgrade(req, socket, head, (transport) => transport.bind(node.open(transport, url.searchParams)));
   });
 
   return {
@@ -84,13 +80,9 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     close: async () => {
       node.shutdown();
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
-      // Open sockets keep the process alive, so waiting on their close events needs no timer of its own.
-      const drained = Promise.all(
-        [...wss.clients].map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((r) => ws.once('close', r)))),
-      );
       const timeout = new Promise<void>((resolve) => clock.setTimeout(resolve, config.shutdownDrainTime));
-      await Promise.race([drained, timeout]);
-      for (const ws of wss.clients) ws.terminate();
+      await Promise.race([endpoint.drained(), timeout]);
+      endpoint.terminateAll();
       http.closeAllConnections();
       await stopped;
       await node.broker.close();

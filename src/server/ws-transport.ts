@@ -1,4 +1,6 @@
-import type { WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
 
 const ignore = (): void => {};
@@ -41,5 +43,31 @@ export class WsTransport implements Transport {
 
   ping(): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
+  }
+}
+
+/** The WebSocket endpoint of the HTTP server: completes upgrades and tracks the sockets for shutdown. */
+export class WsEndpoint {
+  private readonly wss: WebSocketServer;
+
+  /** `maxPayload`: frames above it are refused by `ws` itself (close 1009) before the core sees them. */
+  constructor(maxPayload: number) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+  }
+
+  /** Completes an HTTP upgrade and hands the new transport to `accept`. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, accept: (transport: WsTransport) => void): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => accept(new WsTransport(ws)));
+  }
+
+  /** Resolves once every socket open now has closed. Open sockets keep the process alive, so no timer is needed. */
+  drained(): Promise<void> {
+    const open = [...this.wss.clients].filter((ws) => ws.readyState !== ws.CLOSED);
+    return Promise.all(open.map((ws) => new Promise((resolve) => ws.once('close', resolve)))).then(() => {});
+  }
+
+  /** Drops every socket still open. */
+  terminateAll(): void {
+    for (const ws of this.wss.clients) ws.terminate();
   }
 }
