@@ -66,3 +66,7 @@ test('--config / ROLLCALL_CONFIG load the file; flags and environment override i
 
   assert.throws(() => parseCli(['--config', '/missing.yaml'], {}, read), /cannot read config file \/missing.yaml/);
 });
+
+test('optional settings without a default, such as redisUrl, may be set in the file', () => {
+  assert.deepEqual(parseConfigFile('redisUrl: redis://127.0.0.1:6379', 'cluster.yaml'), { redisUrl: 'redis://127.0.0.1:6379' });
+});
