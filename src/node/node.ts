@@ -163,21 +163,23 @@ export class Node {
       if (count >= this.config.maxConnectionsPerKey) throw ErrorInfo.of('connectionLimit');
     }
     const id = newConnectionId();
-    const conn = new Connection(
-      id,
-      newConnectionKey(id),
-      identity,
-      options,
-      transport,
-      this.config.maxInboundRate,
-      this.clock,
-      this.config.maxOutboundBuffer,
-    );
+    const conn = this.newConnection(id, newConnectionKey(id), identity, options, transport);
     this.connections.set(id, conn);
     this.byKey.set(conn.key, conn);
     this.directory?.connected(recordOf(conn));
     this.sendConnected(conn, error);
     return conn;
+  }
+
+  private newConnection(
+    id: string,
+    key: string,
+    identity: Connection['identity'],
+    options: Connection['options'],
+    transport: Transport,
+  ): Connection {
+    const { maxInboundRate, maxOutboundBuffer } = this.config;
+    return new Connection(id, key, identity, options, transport, maxInboundRate, this.clock, maxOutboundBuffer);
   }
 
   /**
@@ -211,16 +213,7 @@ export class Node {
     // A copy left from before the connection moved away and back: continue it as a local resume.
     const stale = this.connections.get(record.id);
     if (stale && stale.state !== 'closed') return this.resume(stale, transport, identity, options);
-    const conn = new Connection(
-      record.id,
-      record.key,
-      identity,
-      options,
-      transport,
-      this.config.maxInboundRate,
-      this.clock,
-      this.config.maxOutboundBuffer,
-    );
+    const conn = this.newConnection(record.id, record.key, identity, options, transport);
     conn.serials.restore(record.msgSerial);
     this.connections.set(conn.id, conn);
     this.byKey.set(conn.key, conn);
