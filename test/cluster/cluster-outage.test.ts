@@ -55,6 +55,12 @@ describe('cluster on Redis: Redis stops and restarts under load', { skip }, () =
 
     // Local clients are still served (the connection answers a ping) while presence cannot change.
     await clients[0]!.connection.ping();
+    // An operation that needs Redis fails fast with 50300 rather than hanging. (The load loop's own in-flight
+    // publish may instead wait in the client's offline queue and succeed after the restart, so it proves nothing.)
+    await assert.rejects(
+      clients[5]!.channels.get(channelName).publish('during', 'outage'),
+      (e: Ably.ErrorInfo) => e.code === 50300,
+    );
     // Churn during the outage: 3 members' clients go away for good; an ENTER is refused (not in the live set).
     for (const i of [3, 4, 8]) {
       clients[i]!.close();
@@ -70,7 +76,8 @@ describe('cluster on Redis: Redis stops and restarts under load', { skip }, () =
     for (const n of nodes) assert.equal(await health(n), 200);
     publishing = false;
     const { ok, failed } = await load;
-    assert.ok(ok > 0 && failed > 0, `publishes during the test: ${ok} ok, ${failed} failed`);
+    // The loop ended, so every publish was answered one way or the other.
+    assert.ok(ok > 0, `publishes during the test: ${ok} ok, ${failed} failed`);
 
     // The presence set everywhere is exactly the live members.
     const live = [0, 1, 2, 5, 6, 7, 9, 10, 11].map((i) => `u${i}:${clients[i]!.connection.id}`).sort();
