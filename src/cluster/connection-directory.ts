@@ -18,6 +18,11 @@ export interface ConnectionRecord {
 export interface ConnectionDirectory {
   /** Opened or resumed here (with its new key): this node owns it. */
   connected(record: ConnectionRecord): void;
+  /**
+   * It has processed up to `msgSerial`. Written at most once per liveness sweep, so if this node dies (kill -9) a
+   * resume elsewhere can re-apply at most the operations of that last sweep interval.
+   */
+  progressed(connectionId: string, msgSerial: number): void;
   /** Its transport dropped: its members leave at `leaveAt` unless it resumes, on whichever node. */
   disconnected(connectionId: string, msgSerial: number, leaveAt: number): void;
   /** Closed or expired: its state is gone. */

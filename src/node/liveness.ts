@@ -5,7 +5,8 @@ import { checkTokenExpiry } from './token-expiry.ts';
 /**
  * One periodic sweep instead of a timer per connection: probes each connection at its heartbeatInterval (a WS
  * ping, plus a HEARTBEAT frame for clients that asked for `heartbeats=true`) and drops connections silent for
- * longer than heartbeatInterval + heartbeatMargin, which then follow the abrupt-disconnect path.
+ * longer than heartbeatInterval + heartbeatMargin, which then follow the abrupt-disconnect path. In cluster mode it
+ * also shares each connection's msgSerial progress.
  */
 export function checkLiveness(node: Node): void {
   const now = node.clock.now();
@@ -13,6 +14,7 @@ export function checkLiveness(node: Node): void {
     const transport = conn.transport;
     if (!transport) continue;
     if (checkTokenExpiry(node, conn, now)) continue;
+    node.saveProgress(conn);
     const interval = conn.options.heartbeatInterval;
     if (now - conn.lastSeen > interval + node.config.heartbeatMargin) {
       node.log(`connection ${conn.id} silent for ${now - conn.lastSeen} ms; declared dead`);

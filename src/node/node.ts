@@ -56,6 +56,8 @@ export class Node {
   readonly events = new EventEmitter();
   readonly log: (message: string) => void;
   private readonly directory: ConnectionDirectory | undefined;
+  /** The msgSerial high-water last written to the directory, per connection (cluster mode). */
+  private readonly savedSerials = new WeakMap<Connection, number>();
 
   constructor(deps: NodeDeps) {
     this.config = deps.config;
@@ -201,6 +203,17 @@ export class Node {
       this.fail(err);
       return undefined;
     }
+  }
+
+  /**
+   * Cluster mode: shares how far the connection's operations got, so a resume on another node after this one died
+   * does not apply retransmits again. Called from the liveness sweep; writes only when the high-water moved.
+   */
+  saveProgress(conn: Connection): void {
+    const highWater = conn.serials.highWater;
+    if (!this.directory || highWater <= (this.savedSerials.get(conn) ?? -1)) return;
+    this.savedSerials.set(conn, highWater);
+    this.directory.progressed(conn.id, highWater);
   }
 
   /** Continues here a connection claimed from another node: same connectionId, msgSerial high-water kept. */

@@ -49,6 +49,10 @@ export class RedisConnectionDirectory implements ConnectionDirectory {
     this.redis.sadd(this.keys.nodeConnections(this.options.nodeId), r.id).catch(this.fail);
   }
 
+  progressed(connectionId: string, msgSerial: number): void {
+    this.update(connectionId, ['serial', msgSerial]);
+  }
+
   disconnected(connectionId: string, msgSerial: number, leaveAt: number): void {
     this.update(connectionId, ['state', 'disconnected', 'leaveAt', leaveAt, 'serial', msgSerial]);
     // Due leaves are swept by every node, so the grace period ends even if this node dies first.
