@@ -8,6 +8,7 @@ import './scenarios/idle.ts';
 import './scenarios/leave.ts';
 import './scenarios/fanout.ts';
 import './scenarios/cluster-fanout.ts';
+import './scenarios/cluster-storm.ts';
 import { scenarios } from './scenarios/registry.ts';
 
 /**

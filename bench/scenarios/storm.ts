@@ -15,8 +15,13 @@ async function openAll(workers: Child[], n: number, port: number, ctx: BenchCont
   return counts;
 }
 
-/** Everyone enters at once; resolves with the time until every client holds all `n` members. */
-async function storm(workers: Child[], counts: number[], n: number, channel: string): Promise<{ ms: number; frames: number }> {
+/** Everyone enters at once (also used by cluster-storm); resolves with the time until every client holds all `n` members. */
+export async function storm(
+  workers: Child[],
+  counts: number[],
+  n: number,
+  channel: string,
+): Promise<{ ms: number; frames: number }> {
   const t0 = wallNow();
   let offset = 0;
   await Promise.all(

@@ -1,0 +1,83 @@
+import type { ServerOptions } from '../../src/server/create-server.ts';
+import { startRedis } from '../../test/helpers/redis.ts';
+import { BENCH_KEY, type BenchContext, split } from '../context.ts';
+import { fmtMs, fmtRate } from '../stats.ts';
+import { register } from './registry.ts';
+import { storm } from './storm.ts';
+
+const CHANNEL = 'xstorm';
+
+/**
+ * One storm of `clients` over `nodes` Rollcall processes sharing one Redis. Load worker i talks to node i % nodes,
+ * so clients are spread round-robin over the nodes (max(2, nodes) workers, as in cluster-fanout) and with more
+ * than one node most member-events reach a client through Redis.
+ */
+async function clusterStorm(ctx: BenchContext, redisUrl: string, nodes: number, clients: number) {
+  try {
+    // A fresh prefix per run: presence left in Redis by an earlier run in this process must not count.
+    const options: ServerOptions = { redisUrl, redisPrefix: `xstorm${nodes}-${clients}:` };
+    // Nodes and workers start together: process start-up (tsx) is most of this scenario's wall time.
+    const [servers, workers] = await Promise.all([
+      Promise.all(Array.from({ length: nodes }, () => ctx.startServer(options))),
+      ctx.startWorkers(Math.max(2, nodes)),
+    ]);
+    const ports = servers.map((s) => s.port);
+    const counts = split(clients, workers.length);
+    await Promise.all(
+      workers.map((w, i) =>
+        w.request('open', {
+          port: ports[i % nodes],
+          key: BENCH_KEY,
+          format: ctx.options.format,
+          prefix: `x${i}-`,
+          count: counts[i],
+          raw: false,
+          channel: CHANNEL,
+        }),
+      ),
+    );
+    return await storm(workers, counts, clients, CHANNEL);
+  } finally {
+    await ctx.stopAll();
+  }
+}
+
+/** 1-node (Redis) storm time by client count, kept across sizes so the 2- and 3-node rows can give a ratio. */
+const baseline = new Map<number, number>();
+
+/**
+ * 8. Cross-node presence storm (issue 8): N clients on one channel spread over 1, 2 or 3 nodes (Redis mode), all
+ * entering at once; time until every client holds all N members and member-events/s (N² events), against the same
+ * storm on one node in Redis mode. N stays modest: every node, the load workers and Redis share this machine.
+ */
+register({
+  name: 'cluster-storm',
+  title: '8 cross-node presence storm (Redis)',
+  sizes: { quick: [3], full: [1, 2, 3] },
+  async run(ctx, n) {
+    const clients = ctx.options.quick ? 100 : 500;
+    const stops: Array<() => unknown> = [];
+    const redis = await startRedis({ after: (fn) => stops.push(fn) });
+    try {
+      // `--sizes 3` skips the 1-node size, so the baseline is measured here when missing; quick mode goes without
+      // it (and without the ratio) to stay within its minute.
+      if (n === 1 || (!baseline.has(clients) && !ctx.options.quick)) {
+        baseline.set(clients, (await clusterStorm(ctx, redis.url, 1, clients)).ms);
+      }
+      const base = baseline.get(clients);
+      const ms = n === 1 && base !== undefined ? base : (await clusterStorm(ctx, redis.url, n, clients)).ms;
+      const events = clients * clients;
+      const vs1 =
+        n === 1 || base === undefined ? '' : `; 1 node ${fmtMs(base)}, ${n}-node/1-node rate = ${(base / ms).toFixed(2)}`;
+      return [
+        {
+          scenario: '8 cross-node presence storm (Redis)',
+          size: `${n} node${n > 1 ? 's' : ''}, N=${clients}`,
+          result: `${fmtMs(ms)}, ${fmtRate((events * 1000) / ms)} member-events${vs1}`,
+        },
+      ];
+    } finally {
+      for (const stop of stops) await stop();
+    }
+  },
+});
