@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
+import { RecordingTransport } from '../../test/helpers/recording-transport.ts';
 import { resolveConfig } from '../config/index.ts';
-import type { Transport, TransportEvents } from '../connection/transport.ts';
+import type { TransportEvents } from '../connection/transport.ts';
 import { jsonCodec, msgpackCodec } from '../protocol/index.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
@@ -13,23 +14,6 @@ import { Node } from './node.ts';
 
 const KEY = 'fuzz.key:fuzz-secret';
 const packr = new Packr({ useRecords: false });
-
-/** A Transport that records what the server sends, with no socket at all. */
-class RecordingTransport implements Transport {
-  readonly sent: Array<Buffer | string> = [];
-  closed = false;
-  bufferedAmount = 0;
-  send(frame: Buffer | string): void {
-    if (!this.closed) this.sent.push(frame);
-  }
-  close(): void {
-    this.closed = true;
-  }
-  terminate(): void {
-    this.closed = true;
-  }
-  ping(): void {}
-}
 
 function makeNode(log: string[]): Node {
   const clock = new ManualClock();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RecordingTransport } from '../../test/helpers/recording-transport.ts';
 import type { ConnectionDirectory, ConnectionRecord } from '../cluster/connection-directory.ts';
 import { resolveConfig } from '../config/index.ts';
-import type { Transport } from '../connection/transport.ts';
 import { Action } from '../protocol/index.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
@@ -11,17 +11,6 @@ import { ManualClock } from '../time/manual-clock.ts';
 import { Node } from './node.ts';
 
 const KEY = 'app.key:secret';
-
-class RecordingTransport implements Transport {
-  readonly sent: string[] = [];
-  bufferedAmount = 0;
-  send(frame: Buffer | string): void {
-    this.sent.push(String(frame));
-  }
-  close(): void {}
-  terminate(): void {}
-  ping(): void {}
-}
 
 /** Records what a node shares about its connections, as the Redis directory would store it. */
 class RecordingDirectory implements ConnectionDirectory {
@@ -57,7 +46,7 @@ test('cluster mode: the liveness sweep shares msgSerial progress, once per chang
   const transport = new RecordingTransport();
   const events = node.open(transport, new URLSearchParams({ key: KEY, format: 'json', v: '6' }));
   await settle();
-  const connectionId = JSON.parse(transport.sent[0] as string).connectionId as string;
+  const connectionId = JSON.parse(String(transport.sent[0])).connectionId as string;
   const publish = (msgSerial: number) =>
     events.onFrame(
       Buffer.from(JSON.stringify({ action: Action.MESSAGE, channel: 'c', msgSerial, messages: [{ data: 'x' }] })),
