@@ -18,6 +18,14 @@ export interface PublishResult {
 export interface RestState {
   readonly node: Node;
   readonly publishes: PublishDedupe<PublishResult>;
+  /** Health for `/health` and `/ready`: unhealthy (503) while a cluster node is cut off from Redis. */
+  readonly health: () => Health;
+}
+
+/** What `/health` and `/ready` report; `detail` names backends (e.g. `{redis: 'down'}`). */
+export interface Health {
+  up: boolean;
+  detail?: Record<string, string>;
 }
 
 /** One HTTP request being served. */

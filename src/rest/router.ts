@@ -3,7 +3,7 @@ import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
-import { channelRequest, type RestRequest, type RestState } from './context.ts';
+import { channelRequest, type Health, type RestRequest, type RestState } from './context.ts';
 import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
 import { requestToken } from './token-route.ts';
@@ -21,7 +21,8 @@ interface Route {
  * (40400). Handlers authenticate themselves, so public routes (`/time`, `/health`, token requests) need nothing.
  */
 const ROUTES: Route[] = [
-  { path: /^\/health$/, methods: { GET: (r) => sendBody(r.req, r.res, new URLSearchParams(), 200, { status: 'ok' }) } },
+  // Liveness and readiness answer the same: a node cut off from its backend keeps its clients but is not ready.
+  { path: /^\/(health|ready)$/, methods: { GET: (r) => sendHealth(r) } },
   // The SDK always asks /time for JSON and reads `body[0]`; no credentials are needed (Ably §7).
   { path: /^\/time$/, methods: { GET: (r) => sendBody(r.req, r.res, new URLSearchParams(), 200, [r.node.clock.now()]) } },
   { path: /^\/keys\/([^/]+)\/requestToken$/, methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) } },
@@ -43,6 +44,11 @@ const ROUTES: Route[] = [
     methods: { GET: async (r, [ch]) => getPresenceHistory(await channelRequest(r, ch as string, 'history')) },
   },
 ];
+
+function sendHealth(r: RestRequest): void {
+  const { up, detail } = r.state.health();
+  sendBody(r.req, r.res, new URLSearchParams(), up ? 200 : 503, { status: up ? 'ok' : 'unhealthy', ...detail });
+}
 
 /** Finds the route for a path, and the handler for the method (undefined when the method is not allowed). */
 function match(method: string, path: string): { route: Route; handler?: Handler; params: string[] } | undefined {
@@ -75,7 +81,10 @@ async function handle(state: RestState, req: IncomingMessage, res: ServerRespons
 }
 
 /** The REST API of one server: its per-instance state and the request handler `server/` mounts. */
-export function createRestApi(node: Node): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const state: RestState = { node, publishes: new PublishDedupe(node.clock) };
+export function createRestApi(
+  node: Node,
+  health: () => Health = () => ({ up: true }),
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health };
   return (req, res) => handle(state, req, res);
 }

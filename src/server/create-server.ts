@@ -43,15 +43,15 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   });
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
   const endpoint = new WsEndpoint(config.maxFrameSize * 2);
-  const handleRest = createRestApi(node);
+  // Cluster mode: a node cut off from Redis keeps its clients but reports itself unhealthy and not ready.
+  const health = redis
+    ? () => {
+        const up = redis.healthy();
+        return { up, detail: { redis: up ? 'up' : 'down' } };
+      }
+    : undefined;
+  const handleRest = createRestApi(node, health);
   const http: Server = createHttpServer((req, res) => {
-    // Cluster mode: a node cut off from Redis keeps its clients but reports itself unhealthy and not ready.
-    if (redis && req.method === 'GET' && (req.url === '/health' || req.url === '/ready')) {
-      const up = redis.healthy();
-      res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: up ? 'ok' : 'unhealthy', redis: up ? 'up' : 'down' }));
-      return;
-    }
     handleRest(req, res).catch((err) => {
       node.fail(err);
       if (!res.headersSent) res.writeHead(500).end();

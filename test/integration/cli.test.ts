@@ -57,6 +57,8 @@ describe('GET /health', () => {
     const res = await fetch(`http://127.0.0.1:${s.port}/health`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });
+    const ready = await fetch(`http://127.0.0.1:${s.port}/ready?probe=1`);
+    assert.equal(ready.status, 200, 'a single node is ready whenever it listens');
     await s.server.close();
     await assert.rejects(fetch(`http://127.0.0.1:${s.port}/health`));
   });
