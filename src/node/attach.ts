@@ -31,17 +31,12 @@ export async function attach(node: Node, conn: Connection, message: ProtocolMess
 }
 
 async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
-  let name: string;
-  let modes: number;
-  try {
-    name = validateChannelName(message.channel, node.config.maxChannelNameLength);
-    modes = grantModes(message.flags, permittedModes(conn.identity.capability, name));
-    if (modes === 0) throw ErrorInfo.of('capabilityDenied', `no access to channel ${name}`);
-    if (!conn.attachments.has(name) && conn.attachments.size >= node.config.maxChannelsPerConnection) {
-      throw ErrorInfo.of('tooManyChannels', `limit is ${node.config.maxChannelsPerConnection}`);
-    }
-  } catch (err) {
-    return channelError(conn, message.channel, err);
+  // Refusals thrown here become a channel ERROR in `attach`, like backend failures further down.
+  const name = validateChannelName(message.channel, node.config.maxChannelNameLength);
+  const modes = grantModes(message.flags, permittedModes(conn.identity.capability, name));
+  if (modes === 0) throw ErrorInfo.of('capabilityDenied', `no access to channel ${name}`);
+  if (!conn.attachments.has(name) && conn.attachments.size >= node.config.maxChannelsPerConnection) {
+    throw ErrorInfo.of('tooManyChannels', `limit is ${node.config.maxChannelsPerConnection}`);
   }
   const key = channelKey(conn.identity.appId, name);
   let att = conn.attachments.get(name);
