@@ -8,7 +8,7 @@ import { checkItemClientId } from './publish.ts';
 
 /** The clientId an item acts for: its own, else the connection's. 91000 for anonymous, 40012 for `*` or a stranger. */
 function resolveClientId(node: Node, conn: Connection, item: PresenceMessage): string {
-  checkItemClientId(conn, item.clientId, node.config.maxClientIdLength);
+  checkItemClientId(conn.identity, item.clientId, node.config.maxClientIdLength);
   const clientId = item.clientId ?? conn.clientId;
   if (clientId === null) throw ErrorInfo.of('presenceNoClientId');
   if (clientId === '*') throw ErrorInfo.of('invalidClientId', 'a wildcard connection must name the clientId (enterClient)');

@@ -1,20 +1,43 @@
 import { allows } from '../auth/capability.ts';
-import { mayActAs } from '../auth/identity.ts';
+import { type Identity, mayActAs } from '../auth/identity.ts';
 import { channelKey, validateChannelName } from '../channel/channel-name.ts';
 import type { Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { Action, Flag, type Message, messageSize, type ProtocolMessage } from '../protocol/index.ts';
 import type { Node } from './node.ts';
 
-/** Checks an item's clientId against the connection's identity (Ably §5): 40012 when it may not act as it. */
-export function checkItemClientId(conn: Connection, clientId: string | undefined, maxLength: number): void {
+/** Checks an item's clientId against the caller's identity (Ably §5): 40012 when it may not act as it. */
+export function checkItemClientId(identity: Identity, clientId: string | undefined, maxLength: number): void {
   if (clientId === undefined) return;
   if (clientId === '*' || clientId.length === 0 || clientId.length > maxLength) {
     throw ErrorInfo.of('invalidClientId', `clientId "${clientId.slice(0, 64)}" is not allowed`);
   }
-  if (!mayActAs(conn.identity, clientId)) {
-    throw ErrorInfo.of('invalidClientId', `connection as ${conn.clientId ?? 'anonymous'} may not act as ${clientId}`);
+  if (!mayActAs(identity, clientId)) {
+    throw ErrorInfo.of('invalidClientId', `${identity.clientId ?? 'anonymous'} may not act as ${clientId.slice(0, 64)}`);
   }
+}
+
+/**
+ * Checks messages against the publisher's identity and the size limit and fills in its clientId (RSA7a1). The one
+ * set of rules for realtime and REST publishes.
+ */
+export function prepareMessages(node: Node, identity: Identity, items: Message[]): Message[] {
+  const ownClientId = identity.clientId && identity.clientId !== '*' ? identity.clientId : undefined;
+  return items.map((item) => {
+    checkItemClientId(identity, item.clientId, node.config.maxClientIdLength);
+    if (messageSize(item) > node.config.maxMessageSize) {
+      throw ErrorInfo.of('messageTooLarge', `message exceeds ${node.config.maxMessageSize} bytes`);
+    }
+    // Undefined fields are skipped by both codecs; deleting them would only make the object slower and larger.
+    return { ...item, clientId: item.clientId ?? ownClientId };
+  });
+}
+
+/** Publishes one MESSAGE event (numbered by the broker) and keeps it in history; resolves with each item's serial. */
+export async function publishEvent(node: Node, key: string, message: ProtocolMessage, origin?: string): Promise<string[]> {
+  const event = await node.broker.publish(key, message, origin);
+  await node.history.append('messages', event);
+  return (message.messages ?? []).map((_, i) => `${event.serial}:${i}`);
 }
 
 /**
@@ -27,20 +50,11 @@ export async function publish(node: Node, conn: Connection, message: ProtocolMes
   if (!allows(conn.identity.capability, name, 'publish')) throw ErrorInfo.of('capabilityDenied', `publish on ${name}`);
   const att = conn.attachments.get(name);
   if (att && !(att.modes & Flag.PUBLISH)) throw ErrorInfo.of('modeNotGranted', 'attached without PUBLISH mode');
-  const items = message.messages ?? [];
-  const ownClientId = conn.clientId && conn.clientId !== '*' ? conn.clientId : undefined;
-  const stamped: Message[] = items.map((item) => {
-    checkItemClientId(conn, item.clientId, node.config.maxClientIdLength);
-    if (messageSize(item) > node.config.maxMessageSize) {
-      throw ErrorInfo.of('messageTooLarge', `message exceeds ${node.config.maxMessageSize} bytes`);
-    }
-    // Undefined fields are skipped by both codecs; deleting them would only make the object slower and larger.
-    return { ...item, clientId: item.clientId ?? ownClientId };
-  });
+  const stamped = prepareMessages(node, conn.identity, message.messages ?? []);
   if (stamped.length === 0) return { serials: [] };
-  const key = channelKey(conn.identity.appId, name);
-  const event = await node.broker.publish(
-    key,
+  const serials = await publishEvent(
+    node,
+    channelKey(conn.identity.appId, name),
     {
       action: Action.MESSAGE,
       channel: name,
@@ -51,6 +65,5 @@ export async function publish(node: Node, conn: Connection, message: ProtocolMes
     },
     conn.id,
   );
-  await node.history.append('messages', event);
-  return { serials: stamped.map((_, i) => `${event.serial}:${i}`) };
+  return { serials };
 }

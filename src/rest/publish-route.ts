@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mayActAs } from '../auth/identity.ts';
 import { ErrorCodes, ErrorInfo } from '../errors/index.ts';
-import { Action, jsonCodec, type Message, messageSize, type ProtocolMessage, toProtocolMessage } from '../protocol/index.ts';
+import { prepareMessages, publishEvent } from '../node/publish.ts';
+import { Action, jsonCodec, type Message, type ProtocolMessage, toProtocolMessage } from '../protocol/index.ts';
 import type { ChannelRequest, PublishResult } from './context.ts';
 import { readBody } from './read-body.ts';
 
@@ -32,31 +32,23 @@ function decodeMessages(body: unknown, msgpack: boolean): Message[] {
  */
 export async function publishOverRest(r: ChannelRequest): Promise<PublishResult> {
   const body = await readBody(r.req, r.node.config.maxFrameSize);
-  const messages = decodeMessages(body, (r.req.headers['content-type'] ?? '').includes('msgpack'));
-  const ownClientId = r.identity.clientId && r.identity.clientId !== '*' ? r.identity.clientId : undefined;
-  for (const m of messages) {
-    if (m.clientId !== undefined && (m.clientId === '*' || !mayActAs(r.identity, m.clientId))) {
-      throw ErrorInfo.of('invalidClientId', `may not publish as ${m.clientId.slice(0, 64)}`);
-    }
-    if (messageSize(m) > r.node.config.maxMessageSize) {
-      throw ErrorInfo.of('messageTooLarge', `message exceeds ${r.node.config.maxMessageSize} bytes`);
-    }
-    if (m.clientId === undefined && ownClientId) m.clientId = ownClientId;
-  }
+  const messages = prepareMessages(
+    r.node,
+    r.identity,
+    decodeMessages(body, (r.req.headers['content-type'] ?? '').includes('msgpack')),
+  );
   const ids = messages.map((m) => m.id);
   // The SDK's ids are `<base>:<index>`; Ably reports the base as messageId.
   const messageId = ids[0]?.replace(/:\d+$/, '');
   const publish = async (): Promise<PublishResult> => {
-    const timestamp = r.node.clock.now();
-    const event = await r.node.broker.publish(r.key, {
+    const serials = await publishEvent(r.node, r.key, {
       action: Action.MESSAGE,
       channel: r.name,
       id: messageId ?? `rest-${randomBytes(9).toString('base64url')}`,
-      timestamp,
+      timestamp: r.node.clock.now(),
       messages,
     });
-    await r.node.history.append('messages', event);
-    return { channel: r.name, messageId, serials: messages.map((_, i) => `${event.serial}:${i}`) };
+    return { channel: r.name, messageId, serials };
   };
   if (!ids.every((id) => id !== undefined)) return publish();
   return r.state.publishes.once(`${r.key}\n${ids.join('\n')}`, publish);
