@@ -1,5 +1,4 @@
-import { Packr, Unpackr } from 'msgpackr';
-import type { ProtocolMessage } from '../protocol/index.ts';
+import { type ProtocolMessage, packMsgpack, unpackMsgpack } from '../protocol/index.ts';
 
 /**
  * Everything nodes say to each other, as one discriminated union on `type`, encoded in this one place (msgpack,
@@ -14,18 +13,16 @@ export type ClusterMessage =
   | { type: 'node-down'; nodeId: string; by: string };
 
 // Same settings as the msgpack wire codec: numbers stay numbers, undefined fields are omitted.
-const packr = new Packr({ useRecords: false, skipValues: [undefined] } as ConstructorParameters<typeof Packr>[0]);
-const unpackr = new Unpackr({ mapsAsObjects: true, int64AsType: 'number', useRecords: false });
 
 export function encodeClusterMessage(message: ClusterMessage): Buffer {
-  return packr.pack(message);
+  return packMsgpack(message);
 }
 
 /** Decodes a message from another node; undefined for anything unrecognised (a newer node's message type). */
 export function decodeClusterMessage(bytes: Buffer): ClusterMessage | undefined {
   let value: unknown;
   try {
-    value = unpackr.unpack(bytes);
+    value = unpackMsgpack(bytes);
   } catch {
     return undefined;
   }
@@ -36,5 +33,5 @@ export function decodeClusterMessage(bytes: Buffer): ClusterMessage | undefined 
 }
 
 /** Packs any stored value (members, history events) with the same settings. */
-export const packValue = (value: unknown): Buffer => packr.pack(value);
-export const unpackValue = <T>(bytes: Buffer): T => unpackr.unpack(bytes) as T;
+export const packValue = (value: unknown): Buffer => packMsgpack(value);
+export const unpackValue = <T>(bytes: Buffer): T => unpackMsgpack(bytes) as T;

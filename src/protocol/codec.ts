@@ -1,5 +1,5 @@
-import { Packr, Unpackr } from 'msgpackr';
 import { ErrorInfo } from '../errors/index.ts';
+import { packMsgpack, unpackMsgpack } from './msgpack.ts';
 import type { Data, ProtocolMessage } from './types.ts';
 import { toProtocolMessage } from './validate.ts';
 
@@ -61,25 +61,20 @@ export const jsonCodec: Codec = {
   },
 };
 
-// int64AsType: the SDK writes timestamps as uint64, which msgpackr would otherwise return as BigInt (Ably §1.3).
-const unpackr = new Unpackr({ mapsAsObjects: true, int64AsType: 'number', useRecords: false });
-// skipValues: omit undefined fields as @ably/msgpack-js's "sparse" mode does, instead of msgpackr's undefined extension.
-const packr = new Packr({ useRecords: false, skipValues: [undefined] } as ConstructorParameters<typeof Packr>[0]);
-
 /** msgpack: one ProtocolMessage per binary frame; binary payloads as msgpack bin. */
 export const msgpackCodec: Codec = {
   format: 'msgpack',
   decode(frame) {
     let value: unknown;
     try {
-      value = unpackr.unpack(frame);
+      value = unpackMsgpack(frame);
     } catch {
       throw ErrorInfo.of('protocolError', 'malformed msgpack');
     }
     return toProtocolMessage(value);
   },
   encode(message) {
-    return packr.pack(message);
+    return packMsgpack(message);
   },
 };
 

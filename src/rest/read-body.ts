@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { Unpackr } from 'msgpackr';
 import { ErrorInfo } from '../errors/index.ts';
-
-const unpackr = new Unpackr({ mapsAsObjects: true, int64AsType: 'number', useRecords: false });
+import { unpackMsgpack } from '../protocol/index.ts';
 
 /** Reads and decodes a JSON or msgpack request body, refusing bodies over `maxBytes` (40009). */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
@@ -16,7 +14,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   const body = Buffer.concat(chunks);
   if (body.length === 0) throw ErrorInfo.of('invalidRequestBody', 'empty body');
   try {
-    if ((req.headers['content-type'] ?? '').includes('application/x-msgpack')) return unpackr.unpack(body);
+    if ((req.headers['content-type'] ?? '').includes('application/x-msgpack')) return unpackMsgpack(body);
     return JSON.parse(body.toString('utf8'));
   } catch {
     throw ErrorInfo.of('invalidRequestBody', 'body is not valid JSON or msgpack');

@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Packr } from 'msgpackr';
 import { ErrorInfo } from '../errors/index.ts';
-
-const packr = new Packr({ useRecords: false, skipValues: [undefined] } as ConstructorParameters<typeof Packr>[0]);
+import { packMsgpack } from '../protocol/index.ts';
 
 const ALLOW_HEADERS = 'authorization, content-type, accept, x-ably-version, ably-agent, x-ably-clientid';
 const EXPOSE_HEADERS = 'link, x-ably-errorcode, x-ably-errormessage, x-ably-serverid';
@@ -72,7 +70,7 @@ export function sendBody(
     ...headers,
     'content-type': msgpack ? 'application/x-msgpack' : 'application/json',
   });
-  res.end(msgpack ? packr.pack(payload) : JSON.stringify(payload));
+  res.end(msgpack ? packMsgpack(payload) : JSON.stringify(payload));
 }
 
 /**
@@ -97,5 +95,5 @@ export function sendError(
     // Header values must be printable ASCII; the body carries the exact message.
     'x-ably-errormessage': error.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 512),
   });
-  res.end(msgpack ? packr.pack(body) : JSON.stringify(body));
+  res.end(msgpack ? packMsgpack(body) : JSON.stringify(body));
 }
