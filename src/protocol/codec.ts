@@ -28,8 +28,8 @@ function fromJsonData(
   return { data, encoding };
 }
 
-/** Adds the `base64` step for binary payloads, since JSON cannot carry bytes. */
-function toJsonData<T extends { data?: Data; encoding?: string }>(item: T): T {
+/** Adds the `base64` step for binary payloads, since JSON cannot carry bytes (realtime frames and REST bodies alike). */
+export function toJsonData<T extends { data?: Data; encoding?: string }>(item: T): T {
   if (!Buffer.isBuffer(item.data)) return item;
   return { ...item, data: item.data.toString('base64'), encoding: item.encoding ? `${item.encoding}/${BASE64}` : BASE64 };
 }

@@ -1,4 +1,4 @@
-export { type Codec, codecFor, type Format, jsonCodec, msgpackCodec } from './codec.ts';
+export { type Codec, codecFor, type Format, jsonCodec, msgpackCodec, toJsonData } from './codec.ts';
 export { Action, DEFAULT_MODES, Flag, MODE_MASK, PresenceAction, type PresenceActionCode } from './constants.ts';
 export { encodeOnce } from './frame-cache.ts';
 export { packMsgpack, unpackMsgpack } from './msgpack.ts';

@@ -1,4 +1,4 @@
-import type { Data } from '../protocol/index.ts';
+import { type Data, toJsonData } from '../protocol/index.ts';
 import type { RestRequest } from './context.ts';
 import { respondsMsgpack } from './respond.ts';
 
@@ -9,9 +9,5 @@ import { respondsMsgpack } from './respond.ts';
  */
 export function itemsForFormat<T extends { data?: Data; encoding?: string }>(r: RestRequest, items: T[]): T[] {
   if (respondsMsgpack(r.req, r.query)) return items;
-  return items.map((item) =>
-    Buffer.isBuffer(item.data)
-      ? { ...item, data: item.data.toString('base64'), encoding: item.encoding ? `${item.encoding}/base64` : 'base64' }
-      : item,
-  );
+  return items.map(toJsonData);
 }
