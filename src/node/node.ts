@@ -326,6 +326,7 @@ export class Node {
     if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
     for (const att of [...conn.attachments.values()]) this.removeAttachment(att);
     await this.presence.removeConnection(conn.id);
+    await this.presence.store.forgetConnection(conn.id);
     // After the members: the shared state is what lets the removal find their channels.
     this.directory?.forget(conn.id);
     this.events.emit('disposed', conn.id);

@@ -37,3 +37,20 @@ export interface PresenceDiff {
 export const emptyDiff = (): PresenceDiff => ({ entered: [], updated: [], left: [] });
 
 export const isEmptyDiff = (d: PresenceDiff): boolean => d.entered.length + d.updated.length + d.left.length === 0;
+
+/** The member's payload fields (data, encoding, extras) that are set, and no keys for those that are not. */
+export function payloadOf(
+  m: Pick<PresenceMember, 'data' | 'encoding' | 'extras'>,
+): Pick<PresenceMember, 'data' | 'encoding' | 'extras'> {
+  const out: Pick<PresenceMember, 'data' | 'encoding' | 'extras'> = {};
+  if (m.data !== undefined) out.data = m.data;
+  if (m.encoding !== undefined) out.encoding = m.encoding;
+  if (m.extras !== undefined) out.extras = m.extras;
+  return out;
+}
+
+/** `member` carrying `from`'s payload instead of its own (id, timestamp and identity unchanged). */
+export function withPayloadOf(member: PresenceMember, from: PresenceMember): PresenceMember {
+  const { id, clientId, connectionId, timestamp } = member;
+  return { id, clientId, connectionId, ...payloadOf(from), timestamp };
+}

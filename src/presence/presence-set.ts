@@ -1,16 +1,42 @@
 import { ErrorInfo } from '../errors/index.ts';
-import { emptyDiff, type LeaveDetails, memberKey, type PresenceDiff, type PresenceMember } from './member.ts';
+import { emptyDiff, type LeaveDetails, memberKey, type PresenceDiff, type PresenceMember, withPayloadOf } from './member.ts';
+import { isStale, type OpVersion, opVersion } from './newness.ts';
+
+/**
+ * What the set still knows of a member that is gone while its connection may come back (issue 11): its last state
+ * and, when the client left explicitly, that LEAVE's id. Without it, an SDK re-entering after a network cut with an
+ * older message than the server last applied (RTP17: the last one it *received*) would resurrect a member or undo
+ * an update.
+ */
+interface Departed {
+  member: PresenceMember;
+  /** Id of the client's own LEAVE; undefined when the server removed the member (grace over, detach, node down). */
+  leaveId?: string;
+}
+
+const versionOf = (d: Departed): OpVersion | undefined => opVersion(d.leaveId ?? d.member.id, d.member.connectionId);
 
 /**
  * The members of one channel. Pure: every mutation returns the diff to broadcast and nothing else happens
  * (no I/O, no timers). Members are keyed by (clientId, connectionId).
+ *
+ * Newness (RTP2b2, per connection): an operation whose id `<connectionId>:<msgSerial>:<index>` is not newer than
+ * the last one applied to that member, present or departed, changes nothing; a re-entry is judged by the id it
+ * carries. Departed members are remembered until {@link forgetConnection} (the connection's state is gone).
  */
 export class PresenceSet {
   private readonly byKey = new Map<string, PresenceMember>();
   private readonly byConnection = new Map<string, Set<string>>();
+  private readonly departed = new Map<string, Departed>();
+  private readonly departedByConnection = new Map<string, Set<string>>();
 
   get size(): number {
     return this.byKey.size;
+  }
+
+  /** True when the set holds neither members nor anything remembered of departed ones. */
+  get isEmpty(): boolean {
+    return this.byKey.size === 0 && this.departed.size === 0;
   }
 
   members(): IterableIterator<PresenceMember> {
@@ -22,34 +48,56 @@ export class PresenceSet {
   }
 
   /**
-   * ENTER or UPDATE: adds the member (diff.entered) or replaces its data (diff.updated). A re-entry that carries the
-   * member's current id is the SDK re-asserting a member we still hold (RTP17): nothing to broadcast.
-   * Throws 91003 when adding would exceed `maxMembers`.
+   * ENTER or UPDATE: adds the member (diff.entered) or replaces its data (diff.updated). `reentryId` is the id an
+   * SDK re-entry carries (RTP17g): the operation counts as that old message. Nothing happens (empty diff) when it is
+   * not newer than the member's last applied operation, or than the LEAVE of a member that left; a stale re-entry of
+   * a member the server removed (grace period over) brings the member back with its last applied data, not the
+   * replayed one. Throws 91003 when adding would exceed `maxMembers`.
    */
   upsert(member: PresenceMember, maxMembers = Number.POSITIVE_INFINITY, reentryId?: string): PresenceDiff {
     const key = memberKey(member.clientId, member.connectionId);
     const existing = this.byKey.get(key);
     const diff = emptyDiff();
-    if (existing && reentryId !== undefined && existing.id === reentryId) return diff;
-    if (!existing && this.byKey.size >= maxMembers) throw ErrorInfo.of('presenceTooManyMembers');
-    this.byKey.set(key, member);
-    if (existing) diff.updated.push(member);
-    else {
-      let keys = this.byConnection.get(member.connectionId);
-      if (!keys) this.byConnection.set(member.connectionId, (keys = new Set()));
-      keys.add(key);
-      diff.entered.push(member);
+    const op = opVersion(reentryId, member.connectionId) ?? opVersion(member.id, member.connectionId);
+    if (existing) {
+      if (reentryId !== undefined && existing.id === reentryId) return diff;
+      if (isStale(op, opVersion(existing.id, existing.connectionId))) return diff;
+      this.byKey.set(key, member);
+      diff.updated.push(member);
+      return diff;
     }
+    let entering = member;
+    const departed = this.departed.get(key);
+    if (departed && isStale(op, versionOf(departed))) {
+      if (departed.leaveId !== undefined) return diff;
+      entering = withPayloadOf(member, departed.member);
+    }
+    if (this.byKey.size >= maxMembers) throw ErrorInfo.of('presenceTooManyMembers');
+    if (departed) this.unremember(key, member.connectionId);
+    this.byKey.set(key, entering);
+    indexed(this.byConnection, member.connectionId).add(key);
+    diff.entered.push(entering);
     return diff;
   }
 
-  /** LEAVE: removes the member if present. Without leave data the member's last data is carried (RTP8e). */
+  /**
+   * LEAVE: removes the member if present and the LEAVE is newer than its last operation. Without leave data the
+   * member's last data is carried (RTP8e). A LEAVE of an absent member broadcasts nothing but is remembered, so a
+   * replayed older ENTER cannot bring it back.
+   */
   leave(clientId: string, connectionId: string, details: LeaveDetails): PresenceDiff {
     const key = memberKey(clientId, connectionId);
     const existing = this.byKey.get(key);
     const diff = emptyDiff();
-    if (!existing) return diff;
+    const op = opVersion(details.id, connectionId);
+    if (!existing) {
+      const departed = this.departed.get(key);
+      if (departed && op && !isStale(op, versionOf(departed))) departed.leaveId = details.id;
+      return diff;
+    }
+    if (isStale(op, opVersion(existing.id, connectionId))) return diff;
     this.remove(key, existing);
+    this.remember(key, { member: existing, leaveId: details.id });
     const hasData = details.data !== undefined || details.encoding !== undefined;
     const leave: LeaveDetails = hasData ? details : { ...details, data: existing.data, encoding: existing.encoding };
     diff.left.push({ ...existing, leave });
@@ -65,19 +113,52 @@ export class PresenceSet {
       const m = this.byKey.get(key);
       if (!m) continue;
       this.remove(key, m);
+      this.remember(key, { member: m });
       diff.left.push({ ...m, leave: { timestamp, data: m.data, encoding: m.encoding } });
     }
     return diff;
   }
 
+  /** Drops what is remembered of the connection's departed members: its state is gone, it can never resume. */
+  forgetConnection(connectionId: string): void {
+    for (const key of this.departedByConnection.get(connectionId) ?? []) this.departed.delete(key);
+    this.departedByConnection.delete(connectionId);
+  }
+
+  /** True when the connection has members here. */
   hasConnection(connectionId: string): boolean {
     return this.byConnection.has(connectionId);
   }
 
+  /** True when the connection has members here or departed members still remembered. */
+  knowsConnection(connectionId: string): boolean {
+    return this.byConnection.has(connectionId) || this.departedByConnection.has(connectionId);
+  }
+
   private remove(key: string, member: PresenceMember): void {
     this.byKey.delete(key);
-    const keys = this.byConnection.get(member.connectionId);
-    keys?.delete(key);
-    if (keys?.size === 0) this.byConnection.delete(member.connectionId);
+    unindexed(this.byConnection, member.connectionId, key);
   }
+
+  private remember(key: string, departed: Departed): void {
+    this.departed.set(key, departed);
+    indexed(this.departedByConnection, departed.member.connectionId).add(key);
+  }
+
+  private unremember(key: string, connectionId: string): void {
+    this.departed.delete(key);
+    unindexed(this.departedByConnection, connectionId, key);
+  }
+}
+
+function indexed(index: Map<string, Set<string>>, connectionId: string): Set<string> {
+  let keys = index.get(connectionId);
+  if (!keys) index.set(connectionId, (keys = new Set()));
+  return keys;
+}
+
+function unindexed(index: Map<string, Set<string>>, connectionId: string, key: string): void {
+  const keys = index.get(connectionId);
+  keys?.delete(key);
+  if (keys?.size === 0) index.delete(connectionId);
 }

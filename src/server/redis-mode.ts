@@ -33,6 +33,9 @@ export function createRedisMode(config: Config, clock: Clock, log: (message: str
     nodeId,
     memberTtl: config.memberTtl,
     connectionStateTtl: config.connectionStateTtl,
+    // Outlives any resume of the connection: a grace-period removal happens before its state expires, and a cut
+    // that hides a LEAVE's broadcast from its SDK starts within a heartbeat window of it.
+    departedTtl: 2 * config.connectionStateTtl + config.nodeDownTimeout,
   });
   // Sharded pub/sub is chosen once the server version is known (start); nothing is published before that.
   const brokerOptions = { sharded: false, numberingTtl: config.historyMaxAge };

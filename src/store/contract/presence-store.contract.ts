@@ -31,6 +31,16 @@ const member = (clientId: string, connectionId: string, data?: unknown): Presenc
   timestamp: 1_700_000_000_000 + n,
   ...(data === undefined ? {} : { data: data as string }),
 });
+/** A member written by operation `<connectionId>:<msgSerial>:0`. */
+const op = (clientId: string, connectionId: string, msgSerial: number, data: string): PresenceMember => ({
+  id: `${connectionId}:${msgSerial}:0`,
+  clientId,
+  connectionId,
+  timestamp: 1_700_000_000_000 + msgSerial,
+  data,
+});
+const isEmpty = (d: { entered: unknown[]; updated: unknown[]; left: unknown[] }) =>
+  d.entered.length + d.updated.length + d.left.length === 0;
 const keysOf = (members: PresenceMember[]) => members.map((m) => `${m.clientId}:${m.connectionId}`).sort();
 
 /** The PresenceStore contract (STYLE habit 2): every backend runs exactly these cases. */
@@ -91,9 +101,10 @@ export function runPresenceStoreContract(o: PresenceStoreContractOptions): void 
       const { store } = await o.create(t);
       const m = member('alice', 'c1', 'last');
       await store.upsert(CH, m, 100);
-      const diff = await store.leave(CH, 'alice', 'c1', { id: 'c1:9:0', timestamp: 5 });
+      const leaveId = `c1:${n++}:0`;
+      const diff = await store.leave(CH, 'alice', 'c1', { id: leaveId, timestamp: 5 });
       assert.equal(diff.left.length, 1);
-      assert.deepEqual(diff.left[0]?.leave, { id: 'c1:9:0', timestamp: 5, data: 'last', encoding: undefined });
+      assert.deepEqual(diff.left[0]?.leave, { id: leaveId, timestamp: 5, data: 'last', encoding: undefined });
       assert.equal(diff.left[0]?.id, m.id);
       assert.deepEqual((await store.leave(CH, 'alice', 'c1', { timestamp: 6 })).left, []);
       await store.upsert(CH, member('bob', 'c1', 'old'), 100);
@@ -132,6 +143,65 @@ export function runPresenceStoreContract(o: PresenceStoreContractOptions): void 
         again.reduce((s, r) => s + r.diff.left.length, 0),
         0,
       );
+    });
+
+    it('newness: an operation older than the last one applied to the member changes nothing', async (t) => {
+      const { store, peer } = await o.create(t);
+      const v8 = op('alice', 'c1', 8, 'v8');
+      const v9 = op('alice', 'c1', 9, 'v9');
+      await store.upsert(CH, v8, 100);
+      assert.deepEqual((await store.upsert(CH, v9, 100)).updated, [v9]);
+      // The SDK re-enters (RTP17) with the last message it received, v8, after a cut hid v9's broadcast.
+      assert.equal(isEmpty(await peer.upsert(CH, op('alice', 'c1', 12, 'v8'), 100, v8.id)), true);
+      // A retransmitted v9 (same msgSerial) and an older LEAVE are no-ops too.
+      assert.equal(isEmpty(await store.upsert(CH, op('alice', 'c1', 9, 'v9'), 100)), true);
+      assert.equal(isEmpty(await store.leave(CH, 'alice', 'c1', { id: 'c1:7:0', timestamp: 1 })), true);
+      assert.deepEqual(await peer.members(CH), [v9]);
+    });
+
+    it('newness: a stale re-entry of a member that left explicitly is ignored', async (t) => {
+      const { store, peer } = await o.create(t);
+      const v4 = op('alice', 'c1', 4, 'v4');
+      await store.upsert(CH, v4, 100);
+      assert.equal((await store.leave(CH, 'alice', 'c1', { id: 'c1:5:0', timestamp: 2 })).left.length, 1);
+      assert.equal(isEmpty(await peer.upsert(CH, op('alice', 'c1', 6, 'v4'), 100, v4.id)), true);
+      assert.deepEqual(await store.members(CH), []);
+      // A genuinely new ENTER (no replayed id, newer msgSerial) is applied.
+      const v7 = op('alice', 'c1', 7, 'v7');
+      assert.deepEqual((await peer.upsert(CH, v7, 100)).entered, [v7]);
+    });
+
+    it('newness: a stale re-entry after a server removal comes back with the last applied data', async (t) => {
+      const { store, peer } = await o.create(t);
+      const v8 = op('alice', 'c1', 8, 'v8');
+      const v9 = { ...op('alice', 'c1', 9, 'v9'), extras: { headers: { n: 9 } } };
+      await store.upsert(CH, v8, 100);
+      await store.upsert(CH, v9, 100);
+      assert.equal((await store.removeConnectionFromChannel(CH, 'c1', 50)).left.length, 1); // grace period over
+      const reentry = op('alice', 'c1', 12, 'v8');
+      const diff = await peer.upsert(CH, reentry, 100, v8.id);
+      const back = { ...reentry, data: 'v9', extras: { headers: { n: 9 } } };
+      assert.deepEqual(diff.entered, [back]);
+      assert.deepEqual(await store.members(CH), [back]);
+    });
+
+    it('newness: a LEAVE of a member the server removed blocks its older re-entry', async (t) => {
+      const { store } = await o.create(t);
+      const v3 = op('alice', 'c1', 3, 'v3');
+      await store.upsert(CH, v3, 100);
+      await store.removeConnection('c1', 10);
+      assert.equal(isEmpty(await store.leave(CH, 'alice', 'c1', { id: 'c1:4:0', timestamp: 11 })), true);
+      assert.equal(isEmpty(await store.upsert(CH, op('alice', 'c1', 5, 'v3'), 100, v3.id)), true);
+      assert.equal(await store.count(CH), 0);
+    });
+
+    it('newness: ids of another shape or another connection are never stale', async (t) => {
+      const { store } = await o.create(t);
+      await store.upsert(CH, { ...op('alice', 'c1', 9, 'fixture'), id: 'fixture-1' }, 100);
+      const v1 = op('alice', 'c1', 1, 'v1');
+      assert.deepEqual((await store.upsert(CH, v1, 100)).updated, [v1]);
+      const v2 = op('alice', 'c1', 2, 'v2');
+      assert.deepEqual((await store.upsert(CH, v2, 100, 'c0:50:0')).updated, [v2]);
     });
 
     it('the other node sees the same members', async (t) => {

@@ -6,7 +6,7 @@ import type { PresenceStore } from '../presence-store.ts';
 /** Presence in process memory. Single node only: other processes cannot see these members. */
 export class MemoryPresenceStore implements PresenceStore {
   private readonly sets = new Map<string, PresenceSet>();
-  /** connectionId → channels where it has members, so removing a connection touches only those. */
+  /** connectionId → channels where it has members (or departed ones remembered), so removing a connection touches only those. */
   private readonly channelsOf = new Map<string, Set<string>>();
 
   async upsert(channel: string, member: PresenceMember, maxMembers: number, reentryId?: string): Promise<PresenceDiff> {
@@ -43,6 +43,15 @@ export class MemoryPresenceStore implements PresenceStore {
     return out;
   }
 
+  async forgetConnection(connectionId: string): Promise<void> {
+    for (const channel of [...(this.channelsOf.get(connectionId) ?? [])]) {
+      const set = this.sets.get(channel);
+      if (!set) continue;
+      set.forgetConnection(connectionId);
+      this.tidy(channel, connectionId, set);
+    }
+  }
+
   async members(channel: string): Promise<PresenceMember[]> {
     return [...(this.sets.get(channel)?.members() ?? [])];
   }
@@ -53,11 +62,11 @@ export class MemoryPresenceStore implements PresenceStore {
 
   /** Drops empty sets and stale indexes so abandoned channels and connections cost nothing. */
   private tidy(channel: string, connectionId: string, set: PresenceSet): void {
-    if (!set.hasConnection(connectionId)) {
+    if (!set.knowsConnection(connectionId)) {
       const channels = this.channelsOf.get(connectionId);
       channels?.delete(channel);
       if (channels?.size === 0) this.channelsOf.delete(connectionId);
     }
-    if (set.size === 0) this.sets.delete(channel);
+    if (set.isEmpty) this.sets.delete(channel);
   }
 }

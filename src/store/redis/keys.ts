@@ -23,6 +23,14 @@ export class RedisKeys {
     return `${this.channel('pc', channel)}:${connectionId}`;
   }
 
+  /**
+   * HASH memberKey → record of one connection's departed members on one channel (same slot as the members hash):
+   * what the newness rules need after a member left (src/store/redis/lua/lib/presence-newness.lua).
+   */
+  departedMembers(channel: string, connectionId: string): string {
+    return `${this.channel('pd', channel)}:${connectionId}`;
+  }
+
   /** Per-channel event counter (INCR) and its epoch. */
   seq(channel: string): string {
     return this.channel('seq', channel);

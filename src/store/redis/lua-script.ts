@@ -2,16 +2,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from './redis-client.ts';
 
+const read = (file: string): string => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
+
 /**
  * One Lua script from `lua/`, run by EVALSHA with a fallback to EVAL when the server has not seen it (first use,
- * or after a Redis restart flushed the script cache).
+ * or after a Redis restart flushed the script cache). `libs` are files of `lua/lib/` prepended to it, so rules
+ * shared by several scripts (presence newness) are written once.
  */
 export class LuaScript {
   private readonly source: string;
   private readonly sha: string;
 
-  constructor(name: string) {
-    this.source = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+  constructor(name: string, libs: string[] = []) {
+    this.source = [...libs.map((lib) => read(`lib/${lib}`)), read(name)].join('\n');
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -1,14 +1,21 @@
 import { packValue, unpackValue } from '../../cluster/cluster-message.ts';
 import type { ChannelDiffs, ClusterPresenceStore } from '../../cluster/cluster-presence-store.ts';
 import { ErrorInfo } from '../../errors/index.ts';
-import { emptyDiff, type LeaveDetails, memberKey, type PresenceDiff, type PresenceMember } from '../../presence/member.ts';
+import {
+  emptyDiff,
+  type LeaveDetails,
+  memberKey,
+  type PresenceDiff,
+  type PresenceMember,
+  payloadOf,
+} from '../../presence/member.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 import type { RedisClient } from './redis-client.ts';
 
-const upsertScript = new LuaScript('presence-upsert');
-const leaveScript = new LuaScript('presence-leave');
+const upsertScript = new LuaScript('presence-upsert', ['presence-newness']);
+const leaveScript = new LuaScript('presence-leave', ['presence-newness']);
 const removeScript = new LuaScript('presence-remove-connection');
 const reassertScript = new LuaScript('presence-reassert');
 const claimScript = new LuaScript('connection-claim');
@@ -20,17 +27,28 @@ export interface RedisPresenceOptions {
   memberTtl: number;
   /** How long what remains of a connection's state is kept after its members were removed, ms. */
   connectionStateTtl: number;
+  /** How long a record of a departed member is kept for the newness rules, ms (must outlive any resume). */
+  departedTtl: number;
 }
 
 const SEP = Buffer.from([0]);
 
-/** `<memberId>\0<packed member>`: the id stays readable to the upsert script's re-entry check. */
+/**
+ * `<memberId>\0<timestamp>\0<packed payload>`: id and timestamp stay apart from the payload (clientId, connectionId,
+ * data, encoding, extras), so the scripts can check newness and bring a member back with its last payload.
+ */
 function encodeMember(m: PresenceMember): Buffer {
-  return Buffer.concat([Buffer.from(m.id), SEP, packValue(m)]);
+  const payload = packValue({ clientId: m.clientId, connectionId: m.connectionId, ...payloadOf(m) });
+  return Buffer.concat([Buffer.from(m.id), SEP, Buffer.from(String(m.timestamp)), SEP, payload]);
 }
 
 function decodeMember(value: Buffer): PresenceMember {
-  return unpackValue<PresenceMember>(value.subarray(value.indexOf(0) + 1));
+  const idEnd = value.indexOf(0);
+  const tsEnd = value.indexOf(0, idEnd + 1);
+  const payload = unpackValue<Omit<PresenceMember, 'id' | 'timestamp'>>(value.subarray(tsEnd + 1));
+  const { clientId, connectionId } = payload;
+  const id = value.subarray(0, idEnd).toString();
+  return { id, clientId, connectionId, ...payloadOf(payload), timestamp: Number(value.subarray(idEnd + 1, tsEnd).toString()) };
 }
 
 /**
@@ -53,32 +71,38 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     const mk = memberKey(member.clientId, member.connectionId);
     const value = encodeMember(member);
     const k = this.keys;
-    const result = Number(
-      await guard(
-        upsertScript.run(
-          this.redis,
-          [k.members(channel), k.connectionMembers(channel, member.connectionId)],
-          [mk, value, maxMembers, reentryId ?? '', this.options.memberTtl],
-        ),
+    const o = this.options;
+    const [code, written] = (await guard(
+      upsertScript.run(
+        this.redis,
+        [k.members(channel), k.connectionMembers(channel, member.connectionId), k.departedMembers(channel, member.connectionId)],
+        [mk, value, maxMembers, reentryId ?? '', o.memberTtl, member.connectionId, o.departedTtl],
       ),
-    );
-    if (result < 0) throw ErrorInfo.of('presenceTooManyMembers');
-    await guard(this.index(member.connectionId, channel));
-    this.remember(member.connectionId, channel, mk, value);
+    )) as [number, Buffer | undefined];
+    if (code < 0) throw ErrorInfo.of('presenceTooManyMembers');
     const diff = emptyDiff();
-    if (result === 1) diff.entered.push(member);
-    else if (result === 2) diff.updated.push(member);
+    if (code === 0) return diff;
+    await guard(this.index(member.connectionId, channel));
+    this.remember(member.connectionId, channel, mk, written ?? value);
+    const applied = written ? decodeMember(written) : member;
+    if (code === 1) diff.entered.push(applied);
+    else diff.updated.push(applied);
     return diff;
   }
 
   async leave(channel: string, clientId: string, connectionId: string, details: LeaveDetails): Promise<PresenceDiff> {
     const mk = memberKey(clientId, connectionId);
-    this.forget(connectionId, channel, mk);
     const k = this.keys;
     const old = (await guard(
-      leaveScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], [mk]),
-    )) as Buffer | null;
+      leaveScript.run(
+        this.redis,
+        [k.members(channel), k.connectionMembers(channel, connectionId), k.departedMembers(channel, connectionId)],
+        [mk, details.id ?? '', connectionId, this.options.departedTtl],
+      ),
+    )) as Buffer | null | 0;
     const diff = emptyDiff();
+    if (old === 0) return diff; // stale: the member stays as it is
+    this.forget(connectionId, channel, mk);
     if (!old) return diff;
     const existing = decodeMember(old);
     // Without leave data the member's last data is carried (RTP8e), as PresenceSet does.
@@ -100,6 +124,9 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     this.own.delete(connectionId);
     return this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp);
   }
+
+  /** Nothing to do: departed-member records expire by themselves after `departedTtl`. */
+  async forgetConnection(_connectionId: string): Promise<void> {}
 
   async members(channel: string): Promise<PresenceMember[]> {
     const all = (await guard(this.redis.hgetallBuffer(this.keys.members(channel)))) as Record<string, Buffer>;
@@ -199,7 +226,11 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   private async removeFrom(channel: string, connectionId: string, timestamp: number): Promise<PresenceDiff> {
     const k = this.keys;
     const flat = (await guard(
-      removeScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], []),
+      removeScript.run(
+        this.redis,
+        [k.members(channel), k.connectionMembers(channel, connectionId), k.departedMembers(channel, connectionId)],
+        [this.options.departedTtl],
+      ),
     )) as Buffer[];
     const diff = emptyDiff();
     for (let i = 1; i < flat.length; i += 2) {

@@ -22,7 +22,7 @@ async function clients(t: TestContext): Promise<RedisClients> {
   return c;
 }
 
-const presenceOptions = (nodeId: string) => ({ nodeId, memberTtl: 60_000, connectionStateTtl: 60_000 });
+const presenceOptions = (nodeId: string) => ({ nodeId, memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000 });
 
 runPresenceStoreContract({
   name: 'redis',

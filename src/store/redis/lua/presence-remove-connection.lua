@@ -1,15 +1,19 @@
 -- Removes every member one connection holds on one channel. Atomic, so concurrent removers (the owner's grace
--- timer, a reaper on another node) split the members between them and each LEAVE is emitted exactly once.
--- KEYS[1] members hash, KEYS[2] the connection's member set on this channel
+-- timer, a reaper on another node) split the members between them and each LEAVE is emitted exactly once. Each
+-- removed member is remembered as departed (lib/presence-newness.lua), for the connection's resume.
+-- KEYS[1] members hash, KEYS[2] the connection's member set on this channel, KEYS[3] the connection's departed
+-- members on this channel; ARGV[1] departed-record TTL ms
 -- Returns a flat list memberKey, value, memberKey, value...
 local out = {}
 for _, mk in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local v = redis.call('HGET', KEYS[1], mk)
   if v then
     redis.call('HDEL', KEYS[1], mk)
+    redis.call('HSET', KEYS[3], mk, 'S' .. v)
     out[#out + 1] = mk
     out[#out + 1] = v
   end
 end
 redis.call('DEL', KEYS[2])
+if #out > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[1]) end
 return out
