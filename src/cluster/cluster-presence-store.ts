@@ -19,7 +19,9 @@ export interface ClusterPresenceStore extends PresenceStore {
   adopt(connectionId: string): Promise<void>;
   /**
    * After Redis lost or may have lost state: writes back the members of `live` connections this node holds and
-   * removes members of connections it owned that are no longer live. Also refreshes TTL backstops.
+   * removes members of connections it owned that are no longer live. Also refreshes TTL backstops. Members written
+   * back come as `entered` (others may have seen them leave: a racing grace-period removal, or this node wrongly
+   * reaped as dead), removed ones as `left`.
    */
   reassert(live: ReadonlySet<string>, timestamp: number): Promise<ChannelDiffs>;
 }

@@ -109,6 +109,13 @@ export class Cluster {
   }
 
   private onMessage(m: ClusterMessage): void {
+    if (m.type === 'node-down' && m.nodeId === this.nodeId) {
+      // Another node took this one for dead (it stalled past nodeDownTimeout) and removed its members: they are
+      // still here, so write them back (and announce them) on the next pass.
+      this.d.node.log(`cluster: node ${m.by} reaped this node as down; re-asserting its members`);
+      this.reassertWanted = true;
+      return;
+    }
     if (m.type !== 'connection-moved' || m.to === this.nodeId) return;
     // The client resumed on another node: drop the stale copy here. Its members now belong to that node, so
     // dispose's removal is refused by the store and nobody sees a LEAVE.

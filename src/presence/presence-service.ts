@@ -56,12 +56,23 @@ export class PresenceService {
     await this.history.append('presence', event);
   }
 
-  /** Broadcasts server-generated LEAVEs (close, detach, grace period over): ids not prefixed by the member's connection. */
+  /**
+   * Broadcasts changes the server made on its own: LEAVEs (close, detach, grace period over, node down) with ids
+   * not prefixed by the member's connection, so the SDK treats them as synthesized (RTP2b1) and compares them by
+   * timestamp; and ENTERs of members written back after the cluster lost them (they keep their own id).
+   * A LEAVE's timestamp is never older than the member it removes: the removal may have been timed before a re-entry
+   * that it then took away, and an SDK drops a synthesized LEAVE older than the member it holds.
+   */
   async broadcastLeaves(channel: string, diff: PresenceDiff): Promise<void> {
     if (isEmptyDiff(diff)) return;
     const id = `${this.leavePrefix}:${this.leaveCount++}`;
-    const presence = this.itemsOf(diff).map((item, i) => ({ ...item, id: `${id}:${i}` }));
-    await this.broadcast(channel, { id, timestamp: this.clock.now(), presence });
+    const restored = diff.entered.map((m) => asItem(PresenceAction.ENTER, m));
+    const leaves = this.itemsOf({ entered: [], updated: [], left: diff.left }).map((item, i) => ({
+      ...item,
+      id: `${id}:${i}`,
+      timestamp: Math.max(item.timestamp ?? 0, diff.left[i]?.timestamp ?? 0),
+    }));
+    await this.broadcast(channel, { id, timestamp: this.clock.now(), presence: [...restored, ...leaves] });
   }
 
   /** Removes every member of the connection at once, broadcasting their LEAVEs. */

@@ -99,7 +99,7 @@ export class TcpProxy {
     });
   }
 
-  async listen(t: TestContext): Promise<void> {
+  async listen(t: { after(fn: () => unknown): void }): Promise<void> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as { port: number }).port;
     t.after(() => {

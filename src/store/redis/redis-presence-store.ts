@@ -179,17 +179,26 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   async reassert(live: ReadonlySet<string>, timestamp: number): Promise<ChannelDiffs> {
     const k = this.keys;
     const ttl = this.options.memberTtl;
+    const out: ChannelDiffs = [];
     for (const [connectionId, channels] of this.own) {
       if (!live.has(connectionId)) continue;
       for (const [channel, members] of channels) {
         const args: Array<string | number | Buffer> = [ttl];
         for (const [mk, v] of members) args.push(mk, v);
-        await guard(reassertScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], args));
+        const written = (await guard(
+          reassertScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], args),
+        )) as Buffer[];
         await guard(this.index(connectionId, channel));
+        if (written.length === 0) continue;
+        const diff = emptyDiff();
+        for (const mk of written) {
+          const value = members.get(mk.toString());
+          if (value) diff.entered.push(decodeMember(value));
+        }
+        out.push({ channel, diff });
       }
     }
     // Connections Redis still credits to this node that it no longer serves left while Redis could not be told.
-    const out: ChannelDiffs = [];
     const set = k.nodeConnections(this.options.nodeId);
     for (const connectionId of await guard(this.redis.smembers(set))) {
       if (live.has(connectionId)) continue;

@@ -1,5 +1,7 @@
-import { after, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, describe, it, type TestContext } from 'node:test';
 import { redisSkip, startRedis, type TestRedis } from '../../../test/helpers/redis.ts';
+import type { PresenceMember } from '../../presence/member.ts';
 import { ManualClock } from '../../time/manual-clock.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
@@ -60,4 +62,26 @@ runHistoryStoreContract({
     const c = await clients(t);
     return { store: new RedisHistoryStore(c.command, new RedisKeys(redis.prefix(t)), clock, limits), clock };
   },
+});
+
+describe('RedisPresenceStore: re-assertion after a wrongful removal', { skip: skipAll }, () => {
+  it('a member removed while its connection lives (node wrongly reaped) is written back and returned as entered', async (t) => {
+    const keys = new RedisKeys(redis.prefix(t));
+    const owner = new RedisPresenceStore((await clients(t)).command, keys, presenceOptions('node-a'));
+    const reaper = new RedisPresenceStore((await clients(t)).command, keys, presenceOptions('node-b'));
+    const m: PresenceMember = { id: 'c1:3:0', clientId: 'alice', connectionId: 'c1', data: 'here', timestamp: 5 };
+    await owner.upsert('app:room', m, 100);
+    const reaped = await reaper.removeNode('node-a', 10);
+    assert.deepEqual(
+      reaped.flatMap((r) => r.diff.left.map((x) => x.clientId)),
+      ['alice'],
+    );
+    assert.equal(await reaper.count('app:room'), 0);
+    // node-a was only slow: its connection c1 is alive, so its next pass writes the member back and announces it.
+    const restored = await owner.reassert(new Set(['c1']), 20);
+    assert.deepEqual(restored, [{ channel: 'app:room', diff: { entered: [m], updated: [], left: [] } }]);
+    assert.deepEqual(await reaper.members('app:room'), [m]);
+    // Nothing lost: a second pass has nothing to announce.
+    assert.deepEqual(await owner.reassert(new Set(['c1']), 30), []);
+  });
 });

@@ -3,10 +3,10 @@
 -- has locally (ARGV beyond the list) are not touched here: they are removed through the normal leave paths.
 -- KEYS[1] members hash, KEYS[2] the connection's member set on this channel
 -- ARGV[1] TTL ms, then pairs memberKey, value
--- Returns the number of members that had to be written back.
-local written = 0
+-- Returns the memberKeys that had to be written back (others saw them leave: the caller broadcasts them again).
+local written = {}
 for i = 2, #ARGV, 2 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then written = written + 1 end
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then written[#written + 1] = ARGV[i] end
   redis.call('SADD', KEYS[2], ARGV[i])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
