@@ -1,0 +1,93 @@
+// Compiles src/ to dist/ (JavaScript + source maps) with tsconfig.build.json and copies the files the compiled code
+// reads at run time (the Redis Lua scripts). Plain JavaScript, so it runs with plain `node` before anything is built.
+//
+//   node scripts/build.js          build now
+//   import { isStale, build }      used by bin/rollcall.js to build on start when dist/ is missing or older than src/
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const DIST = join(ROOT, 'dist');
+/** Written last by a successful build: its mtime is the build's age, and a half-written dist/ has none. */
+const STAMP = join(DIST, '.build-stamp');
+/** Inputs of the build besides src/: a change to any of them makes dist/ stale. */
+const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs; // a deleted or renamed file changes its directory's mtime
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** Why dist/ must be (re)built, or undefined when it is up to date. */
+export function isStale() {
+  if (!existsSync(STAMP)) return 'dist/ is missing';
+  const built = statSync(STAMP).mtimeMs;
+  for (const input of ['src', ...INPUTS]) {
+    if (newestMtime(join(ROOT, input)) > built) return `${input} changed since the last build`;
+  }
+  return undefined;
+}
+
+function copyRuntimeFiles(out) {
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.lua')) cpSync(path, join(out, relative(join(ROOT, 'src'), path)));
+    }
+  };
+  walk(join(ROOT, 'src'));
+}
+
+/**
+ * Builds into a private directory, then swaps it in, so a server starting meanwhile (or a second build racing this
+ * one) never sees a half-written dist/. Throws with the compiler's output on failure.
+ */
+export function build() {
+  let tsc;
+  try {
+    // The compiler's `bin` entry, found through its package.json (its exports do not list the bin file).
+    const manifest = createRequire(import.meta.url).resolve('typescript/package.json');
+    tsc = join(dirname(manifest), JSON.parse(readFileSync(manifest, 'utf8')).bin.tsc);
+  } catch {
+    throw new Error('dist/ needs building but the TypeScript compiler is not installed (install devDependencies: npm ci)');
+  }
+  const out = join(ROOT, `.rollcall-build-${process.pid}`);
+  rmSync(out, { recursive: true, force: true });
+  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    rmSync(out, { recursive: true, force: true });
+    throw new Error(`build failed (tsc exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+  copyRuntimeFiles(out);
+  writeFileSync(join(out, '.build-stamp'), '');
+  const old = join(ROOT, `.rollcall-old-${process.pid}`);
+  try {
+    renameSync(DIST, old);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  try {
+    renameSync(out, DIST);
+  } catch (err) {
+    // Another build swapped its own dist/ in first: it is as fresh as ours.
+    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+  }
+  rmSync(out, { recursive: true, force: true });
+  rmSync(old, { recursive: true, force: true });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const started = performance.now();
+  build();
+  console.log(`built ${relative(process.cwd(), DIST) || 'dist'}/ in ${Math.round(performance.now() - started)} ms`);
+}
