@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build, isStale } from '../scripts/build.js';
+import { ensureBuilt } from '../scripts/build.js';
 
 /**
  * `npm run bench:startup [-- --runs 10]`: time from spawning the server process until `GET /health` answers 200,
@@ -63,11 +63,7 @@ async function timeToHealthy(argv: string[]): Promise<number> {
   }
 }
 
-const stale = isStale();
-if (stale) {
-  console.log(`building dist/ first (${stale})`);
-  build();
-}
+ensureBuilt((reason) => console.log(`building dist/ first (${reason})`));
 const load = loadavg()
   .map((l) => l.toFixed(2))
   .join(' ');

@@ -5,3 +5,5 @@ export const DIST: string;
 export function isStale(): string | undefined;
 /** Compiles src/ to dist/ (swapped in whole when done); throws with the compiler's output on failure. */
 export function build(): void;
+/** Builds when stale (or `force`), one process at a time (a lock directory); calls `onBuild(reason)` first. */
+export function ensureBuilt(onBuild: (reason: string) => void, force?: boolean): void;

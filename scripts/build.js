@@ -2,9 +2,9 @@
 // reads at run time (the Redis Lua scripts). Plain JavaScript, so it runs with plain `node` before anything is built.
 //
 //   node scripts/build.js          build now
-//   import { isStale, build }      used by bin/rollcall.js to build on start when dist/ is missing or older than src/
+//   import { ensureBuilt }         used by bin/rollcall.js to build on start when dist/ is missing or older than src/
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,8 +86,46 @@ export function build() {
   rmSync(old, { recursive: true, force: true });
 }
 
+const LOCK = join(ROOT, '.rollcall-build.lock');
+/** A lock older than this belongs to a build that died; it is taken over. */
+const LOCK_STALE_MS = 120_000;
+
+/**
+ * Builds when dist/ is stale, one process at a time: several servers started together on a stale tree (a cluster
+ * on one machine, the test suite) wait for the first one's build instead of swapping dist/ under each other.
+ * `onBuild(reason)` is called just before this process builds; `force` builds even when dist/ is up to date.
+ */
+export function ensureBuilt(onBuild, force = false) {
+  if (!force && !isStale()) return;
+  for (;;) {
+    try {
+      mkdirSync(LOCK); // atomic: exactly one process gets it
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    try {
+      if (Date.now() - statSync(LOCK).mtimeMs > LOCK_STALE_MS) rmSync(LOCK, { recursive: true, force: true });
+    } catch {
+      // released meanwhile
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); // a synchronous 50 ms pause
+    if (!existsSync(LOCK) && !force && !isStale()) return; // the other process built it
+  }
+  try {
+    // Re-checked under the lock: another process may have just finished.
+    const reason = force ? 'build requested' : isStale();
+    if (reason) {
+      onBuild(reason);
+      build();
+    }
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();
-  build();
+  ensureBuilt(() => {}, true);
   console.log(`built ${relative(process.cwd(), DIST) || 'dist'}/ in ${Math.round(performance.now() - started)} ms`);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -170,11 +170,15 @@ describe('build on start', () => {
     writeFileSync(args, readFileSync(args, 'utf8').replace('Self-hosted realtime presence server', 'EDITED-SINCE-BUILD'));
     const later = statSync(join(copy, 'dist/.build-stamp')).mtime.getTime() / 1000 + 2;
     utimesSync(args, later, later);
-    const edited = await start(['--help']);
-    assert.match(edited[0] ?? '', /"msg":"building dist\/ \(src changed since the last build\)"/);
-    assert.ok(
-      edited.some((l) => l.includes('EDITED-SINCE-BUILD')),
-      'the rebuilt code runs',
-    );
+    // Three servers started together on the stale tree (a cluster on one machine): one builds, the others wait for it.
+    const together = await Promise.all([start(['--help']), start(['--help']), start(['--help'])]);
+    const building = /"msg":"building dist\/ \(src changed since the last build\)"/;
+    assert.equal(together.filter((lines) => building.test(lines[0] ?? '')).length, 1, 'exactly one of them builds');
+    for (const lines of together)
+      assert.ok(
+        lines.some((l) => l.includes('EDITED-SINCE-BUILD')),
+        'the rebuilt code runs',
+      );
+    assert.ok(!existsSync(join(copy, '.rollcall-build.lock')), 'the build lock is released');
   });
 });
