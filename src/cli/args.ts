@@ -23,11 +23,13 @@ Options (flags win over environment variables):
                         Flags and environment variables override the file; --key replaces its keys.
   --redis URL           Cluster mode: share presence, messages and history through env ROLLCALL_REDIS_URL
                         Redis (redis://host:port). Every node uses the same URL.
-  --tls-cert FILE       PEM certificate (chain): serve HTTPS and WSS on --port env ROLLCALL_TLS_CERT
-  --tls-key FILE        PEM private key of --tls-cert                     env ROLLCALL_TLS_KEY
-                        Clients then use tls: true (the SDK default) and tlsPort.
-  --log-level LEVEL     fatal, error, warn, info, debug, trace or silent   env ROLLCALL_LOG_LEVEL
-                        (default info; debug adds a line per connection opened, resumed, disconnected, closed)
+  --tls-cert FILE       PEM certificate (chain)             env ROLLCALL_TLS_CERT
+  --tls-key FILE        PEM private key of --tls-cert       env ROLLCALL_TLS_KEY
+                        With both, the port serves HTTPS and WSS; SDKs keep tls: true (their default)
+                        and set tlsPort. Both files are checked at start-up.
+  --log-level LEVEL     Least severe level logged            env ROLLCALL_LOG_LEVEL  (default info)
+                        fatal, error, warn, info, debug, trace or silent; debug adds a line per
+                        connection opened, resumed, refused, disconnected or closed (with the reason).
                         Logs are JSON lines on stdout; on a terminal they are pretty-printed.
   --version             Print the version and exit
   -h, --help            Show this help
