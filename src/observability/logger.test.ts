@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger, levelEnabled, textLogger } from './logger.ts';
 
-/** A destination that keeps every line pino writes. */
-function capture(): { lines: string[]; write(line: string): void } {
+/** A destination stream that keeps every line written to it. */
+function capture() {
   const lines: string[] = [];
-  return { lines, write: (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)) };
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return Object.assign(stream, { lines });
 }
 
 test('records are JSON lines with the numeric level, the injected time, msg and fields', async () => {
@@ -73,4 +80,13 @@ test('levelEnabled orders levels from fatal to trace', () => {
   assert.ok(levelEnabled('error', 'warn'));
   assert.ok(!levelEnabled('info', 'warn'));
   assert.ok(!levelEnabled('silent', 'trace'), 'silent is a threshold, not a level one logs at');
+});
+
+test('pretty mode writes one readable line per record: time, level name, message, fields', async () => {
+  const out = capture();
+  const logger = await createLogger({ level: 'info', now: () => 0, pretty: true, destination: out });
+  logger.debug({}, 'hidden');
+  logger.info({ port: 8080 }, 'rollcall listening');
+  assert.equal(out.lines.length, 1);
+  assert.match(out.lines[0] as string, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: rollcall listening \{"port":8080\}$/);
 });

@@ -80,14 +80,14 @@ export interface LoggerOptions {
   now: () => number;
   /** Human-readable lines (pino-pretty) instead of JSON; falls back to JSON when pino-pretty is not installed. */
   pretty: boolean;
-  /** Where records go; default stdout, written synchronously so nothing is lost on exit. */
+  /** Where records (or pretty lines) go; default stdout, written synchronously so nothing is lost on exit. */
   destination?: DestinationStream;
 }
 
 /** A pino logger: one JSON object per line (`level` numeric, `time` in ms, `msg`, plus the record's fields). */
 export async function createLogger(options: LoggerOptions): Promise<Logger> {
-  const stream =
-    options.destination ?? (options.pretty ? await prettyStream() : undefined) ?? pino.destination({ dest: 1, sync: true });
+  const pretty = options.pretty ? await prettyStream(options.destination) : undefined;
+  const stream = pretty ?? options.destination ?? pino.destination({ dest: 1, sync: true });
   const logger: Logger = pino(
     {
       level: options.level,
@@ -100,14 +100,23 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
 }
 
 /**
- * pino-pretty in this thread (no worker): a devDependency, so a production install (`npm ci --omit=dev`) that
- * lacks it logs JSON even on a terminal rather than failing.
+ * pino-pretty's formatter in this thread, writing synchronously (its stream mode pipes asynchronously, which would
+ * lose the last lines before an exit). A devDependency: a production install (`npm ci --omit=dev`) that lacks it
+ * logs JSON even on a terminal rather than failing.
  */
-async function prettyStream(): Promise<DestinationStream | undefined> {
+async function prettyStream(destination: DestinationStream | undefined): Promise<DestinationStream | undefined> {
+  let prettyFactory: typeof import('pino-pretty').prettyFactory;
   try {
-    const { default: pretty } = await import('pino-pretty');
-    return pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    ({ prettyFactory } = await import('pino-pretty'));
   } catch {
     return undefined;
   }
+  const format = prettyFactory({
+    colorize: destination === undefined, // colours for the terminal, not for a captured stream
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+  const sink = destination ?? pino.destination({ dest: 1, sync: true });
+  return { write: (record: string) => sink.write(format(record)) };
 }
