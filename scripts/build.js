@@ -29,7 +29,8 @@ export function isStale() {
   if (!existsSync(STAMP)) return 'dist/ is missing';
   const built = statSync(STAMP).mtimeMs;
   for (const input of ['src', ...INPUTS]) {
-    if (newestMtime(join(ROOT, input)) > built) return `${input} changed since the last build`;
+    // An install that ships dist/ without src/ (or without a tsconfig) has nothing to rebuild from.
+    if (existsSync(join(ROOT, input)) && newestMtime(join(ROOT, input)) > built) return `${input} changed since the last build`;
   }
   return undefined;
 }
