@@ -4,7 +4,18 @@
 //   node scripts/build.js          build now
 //   import { ensureBuilt }         used by bin/rollcall.js to build on start when dist/ is missing or older than src/
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +81,15 @@ export function build() {
     throw new Error(`build failed (tsc exit ${result.status}):\n${result.stdout}${result.stderr}`);
   }
   copyRuntimeFiles(out);
-  writeFileSync(join(out, '.build-stamp'), '');
+  const stamp = join(out, '.build-stamp');
+  writeFileSync(stamp, '');
+  // Dated no earlier than the newest input, so a file with a future mtime (clock skew, an unpacked archive) does not
+  // make every later start rebuild.
+  const newest = Math.max(
+    statSync(stamp).mtimeMs,
+    ...['src', ...INPUTS].filter((i) => existsSync(join(ROOT, i))).map((i) => newestMtime(join(ROOT, i))),
+  );
+  utimesSync(stamp, newest / 1000, newest / 1000);
   const old = join(ROOT, `.rollcall-old-${process.pid}`);
   try {
     renameSync(DIST, old);
@@ -114,6 +133,10 @@ export function ensureBuilt(onBuild, force = false) {
     if (!existsSync(LOCK) && !force && !isStale()) return; // the other process built it
   }
   try {
+    // Only the lock holder builds, so any build directories left now belong to builds that were killed midway.
+    for (const entry of readdirSync(ROOT)) {
+      if (/^\.rollcall-(build|old)-\d+$/.test(entry)) rmSync(join(ROOT, entry), { recursive: true, force: true });
+    }
     // Re-checked under the lock: another process may have just finished.
     const reason = force ? 'build requested' : isStale();
     if (reason) {

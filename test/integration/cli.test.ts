@@ -166,10 +166,12 @@ describe('build on start', () => {
     assert.deepEqual(await start(['--version']), [VERSION], 'an up-to-date build is used as it is');
 
     // An edit to a source file (dated after the build) is compiled before the next start.
+    // The build is dated back a minute first, so the edit is newer whatever the file system's timestamp resolution.
+    const stamp = join(copy, 'dist/.build-stamp');
+    const earlier = statSync(stamp).mtime.getTime() / 1000 - 60;
+    utimesSync(stamp, earlier, earlier);
     const args = join(copy, 'src/cli/args.ts');
     writeFileSync(args, readFileSync(args, 'utf8').replace('Self-hosted realtime presence server', 'EDITED-SINCE-BUILD'));
-    const later = statSync(join(copy, 'dist/.build-stamp')).mtime.getTime() / 1000 + 2;
-    utimesSync(args, later, later);
     // Three servers started together on the stale tree (a cluster on one machine): one builds, the others wait for it.
     const together = await Promise.all([start(['--help']), start(['--help']), start(['--help'])]);
     const building = /"msg":"building dist\/ \(src changed since the last build\)"/;
