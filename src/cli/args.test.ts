@@ -70,7 +70,33 @@ test('unknown flags and missing values are errors', () => {
 test('--help and -h ask for help, and the help text documents every option', () => {
   assert.equal(parseCli(['--help'], {}).help, true);
   assert.equal(parseCli(['-h', '--port', 'bad'], {}).help, true);
-  for (const option of ['--port', '--host', '--key', '--help', '-h', 'ROLLCALL_PORT', 'ROLLCALL_HOST', 'ROLLCALL_KEYS']) {
+  for (const option of [
+    ...['--port', '--host', '--key', '--help', '-h', '--tls-cert', '--tls-key', '--log-level', '--version'],
+    ...['ROLLCALL_PORT', 'ROLLCALL_HOST', 'ROLLCALL_KEYS', 'ROLLCALL_TLS_CERT', 'ROLLCALL_TLS_KEY', 'ROLLCALL_LOG_LEVEL'],
+  ]) {
     assert.ok(HELP.includes(option), `help mentions ${option}`);
   }
+});
+
+test('--tls-cert, --tls-key and --log-level, or their environment variables, fill tlsCert, tlsKey and logLevel', () => {
+  const flags = parseCli(['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--log-level', 'debug'], {
+    ROLLCALL_TLS_CERT: 'env-c.pem',
+    ROLLCALL_TLS_KEY: 'env-k.pem',
+    ROLLCALL_LOG_LEVEL: 'warn',
+  });
+  assert.equal(flags.config?.tlsCert, 'c.pem');
+  assert.equal(flags.config?.tlsKey, 'k.pem');
+  assert.equal(flags.config?.logLevel, 'debug');
+  const env = parseCli([], { ROLLCALL_TLS_CERT: 'env-c.pem', ROLLCALL_TLS_KEY: 'env-k.pem', ROLLCALL_LOG_LEVEL: 'warn' });
+  assert.equal(env.config?.tlsCert, 'env-c.pem');
+  assert.equal(env.config?.tlsKey, 'env-k.pem');
+  assert.equal(env.config?.logLevel, 'warn');
+  const file = parseCli(['--config', 'x.yaml'], {}, () => 'tlsCert: f-c.pem\ntlsKey: f-k.pem\nlogLevel: error\n');
+  assert.equal(file.config?.tlsCert, 'f-c.pem');
+  assert.equal(file.config?.tlsKey, 'f-k.pem');
+  assert.equal(file.config?.logLevel, 'error');
+});
+
+test('--version asks for the version', () => {
+  assert.equal(parseCli(['--version'], {}).version, true);
 });

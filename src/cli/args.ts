@@ -23,6 +23,15 @@ Options (flags win over environment variables):
                         Flags and environment variables override the file; --key replaces its keys.
   --redis URL           Cluster mode: share presence, messages and history through env ROLLCALL_REDIS_URL
                         Redis (redis://host:port). Every node uses the same URL.
+  --tls-cert FILE       PEM certificate (chain)             env ROLLCALL_TLS_CERT
+  --tls-key FILE        PEM private key of --tls-cert       env ROLLCALL_TLS_KEY
+                        With both, the port serves HTTPS and WSS; SDKs keep tls: true (their default)
+                        and set tlsPort. Both files are checked at start-up.
+  --log-level LEVEL     Least severe level logged            env ROLLCALL_LOG_LEVEL  (default info)
+                        fatal, error, warn, info, debug, trace or silent; debug adds a line per
+                        connection opened, resumed, refused, disconnected or closed (with the reason).
+                        Logs are JSON lines on stdout; on a terminal they are pretty-printed.
+  --version             Print the version and exit
   -h, --help            Show this help
 
 A key without a capability may use every channel ({"*":["*"]}). Each key's app id is its own namespace.
@@ -31,6 +40,7 @@ A key without a capability may use every channel ({"*":["*"]}). Each key's app i
 export interface CliResult {
   config?: Partial<Config>;
   help?: boolean;
+  version?: boolean;
   /** Keys generated because none was configured; printed in full so the user can connect. */
   generatedKey?: string;
 }
@@ -59,11 +69,16 @@ export function parseCli(
       key: { type: 'string', multiple: true },
       config: { type: 'string' },
       redis: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'log-level': { type: 'string' },
+      version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) return { help: true };
+  if (values.version) return { version: true };
   const configPath = values.config ?? env.ROLLCALL_CONFIG;
   let file: Partial<Config> = {};
   if (configPath) {
@@ -96,6 +111,11 @@ export function parseCli(
       port: intOption('--port', values.port ?? env.ROLLCALL_PORT) ?? file.port,
       host: values.host ?? env.ROLLCALL_HOST ?? file.host,
       redisUrl: values.redis ?? (env.ROLLCALL_REDIS_URL || undefined) ?? file.redisUrl,
+      tlsCert: values['tls-cert'] ?? (env.ROLLCALL_TLS_CERT || undefined) ?? file.tlsCert,
+      tlsKey: values['tls-key'] ?? (env.ROLLCALL_TLS_KEY || undefined) ?? file.tlsKey,
+      // Checked against the known levels by resolveConfig, like every other setting.
+      logLevel:
+        ((values['log-level'] ?? (env.ROLLCALL_LOG_LEVEL || undefined)) as Config['logLevel'] | undefined) ?? file.logLevel,
       keys,
     },
   };

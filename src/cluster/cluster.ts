@@ -40,8 +40,8 @@ export class Cluster {
     d.bus.onMessage((m) => this.onMessage(m));
     d.link.onChange((up) => {
       d.node.events.emit('cluster-link', up);
-      if (!up) return this.d.node.log('cluster: Redis unreachable; serving local clients only');
-      this.d.node.log('cluster: Redis reachable again; re-asserting members');
+      if (!up) return this.d.node.logger.error({ nodeId: this.nodeId }, 'cluster: Redis unreachable; serving local clients only');
+      this.d.node.logger.info({ nodeId: this.nodeId }, 'cluster: Redis reachable again; re-asserting members');
       this.upSince = this.d.clock.now();
       this.reassertWanted = true;
       this.tick();
@@ -74,7 +74,7 @@ export class Cluster {
     if (this.busy || !this.d.link.isUp()) return;
     this.busy = true;
     this.pass()
-      .catch((err) => this.d.node.log(`cluster: ${(err as Error).message}`))
+      .catch((err) => this.d.node.logger.error({ err }, 'cluster: heartbeat pass failed'))
       .finally(() => {
         this.busy = false;
       });
@@ -95,7 +95,10 @@ export class Cluster {
         if (dead === this.nodeId) continue;
         if (!(await registry.claimReap(dead, this.nodeId, config.nodeDownTimeout))) continue;
         const removed = await store.removeNode(dead, clock.now());
-        this.d.node.log(`cluster: node ${dead} is down; ${count(removed)} of its members left`);
+        this.d.node.logger.warn(
+          { nodeId: this.nodeId, deadNode: dead, membersLeft: count(removed) },
+          `cluster: node ${dead} is down; ${count(removed)} of its members left`,
+        );
         await this.broadcast(removed);
         await registry.forget(dead);
         await this.d.bus.publish({ type: 'node-down', nodeId: dead, by: this.nodeId });
@@ -112,7 +115,7 @@ export class Cluster {
     if (m.type === 'node-down' && m.nodeId === this.nodeId) {
       // Another node took this one for dead (it stalled past nodeDownTimeout) and removed its members: they are
       // still here, so write them back (and announce them) on the next pass.
-      this.d.node.log(`cluster: node ${m.by} reaped this node as down; re-asserting its members`);
+      this.d.node.logger.warn({ by: m.by }, 'cluster: another node reaped this one as down; re-asserting its members');
       this.reassertWanted = true;
       return;
     }
@@ -122,7 +125,7 @@ export class Cluster {
     const conn = this.d.node.connections.get(m.connectionId);
     if (!conn) return;
     conn.transport?.close(1000, 'resumed on another node');
-    this.d.node.dispose(conn).catch(this.d.node.fail);
+    this.d.node.dispose(conn, 'resumed on another node').catch(this.d.node.fail);
   }
 }
 

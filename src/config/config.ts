@@ -6,6 +6,10 @@ export interface KeyConfig {
   capability?: Record<string, string[]>;
 }
 
+/** Log levels, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** All of Rollcall's settings. Build one with {@link resolveConfig}; nothing else fills defaults. */
 export interface Config {
   port: number;
@@ -80,6 +84,12 @@ export interface Config {
   nodeDownTimeout: number;
   /** TTL backstop of presence entries in Redis, refreshed by their owner; ends ghosts if every node dies, ms. */
   memberTtl: number;
+  /** Least severe level the CLI's logger writes (connection lifecycle lines are `debug`). */
+  logLevel: LogLevel;
+  /** PEM certificate (chain) file. With `tlsKey`, the port serves HTTPS and WSS instead of HTTP and WS. */
+  tlsCert?: string;
+  /** PEM private key file of `tlsCert`. */
+  tlsKey?: string;
 }
 
 export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
@@ -120,4 +130,5 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   nodeHeartbeatInterval: 2_000,
   nodeDownTimeout: 10_000,
   memberTtl: 60_000,
+  logLevel: 'info',
 };

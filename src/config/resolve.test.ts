@@ -67,3 +67,13 @@ test('keys must be well formed and unique by name; the secret is not echoed in t
   assert.throws(() => resolveConfig({ keys: [{ key: 'app.k1' }] }), /malformed key/);
   assert.throws(() => resolveConfig({ keys: [{ key: 'app.k1:a' }, { key: 'app.k1:b' }] }), /duplicate key app\.k1/);
 });
+
+test('logLevel is one of the known levels; tlsCert and tlsKey come as a pair of paths', () => {
+  assert.equal(resolveConfig().logLevel, 'info');
+  assert.equal(resolveConfig({ logLevel: 'debug' }).logLevel, 'debug');
+  assert.throws(() => resolveConfig({ logLevel: 'verbose' as never }), /logLevel must be one of fatal, error, warn/);
+  assert.throws(() => resolveConfig({ tlsCert: 'cert.pem' }), /tlsCert and tlsKey go together/);
+  assert.throws(() => resolveConfig({ tlsKey: 'key.pem' }), /tlsCert and tlsKey go together/);
+  assert.throws(() => resolveConfig({ tlsCert: '', tlsKey: 'key.pem' }), /tlsCert must be a file path/);
+  assert.equal(resolveConfig({ tlsCert: 'c.pem', tlsKey: 'k.pem' }).tlsKey, 'k.pem');
+});

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseApiKey } from '../auth/api-key.ts';
 import { parseCapability } from '../auth/capability.ts';
-import { type Config, DEFAULT_CONFIG } from './config.ts';
+import { type Config, DEFAULT_CONFIG, LOG_LEVELS } from './config.ts';
 
 /** Fills defaults and checks every value and the relations between them. Throws an Error naming the bad setting. */
 export function resolveConfig(partial: Partial<Config> = {}): Config {
@@ -81,6 +81,15 @@ function validateConfig(c: Config): void {
   if (c.memberTtl < c.nodeDownTimeout) throw new Error('config: memberTtl must be at least nodeDownTimeout');
   if (c.redisUrl !== undefined && !/^rediss?:\/\/./.test(c.redisUrl)) {
     throw new Error('config: redisUrl must be a redis:// or rediss:// URL');
+  }
+  if (!(LOG_LEVELS as readonly string[]).includes(c.logLevel)) {
+    throw new Error(`config: logLevel must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel}"`);
+  }
+  // Half a TLS setup would silently serve plain HTTP to clients that expect HTTPS.
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) throw new Error('config: tlsCert and tlsKey go together');
+  for (const name of ['tlsCert', 'tlsKey'] as const) {
+    const v = c[name];
+    if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`config: ${name} must be a file path`);
   }
   const names = new Set<string>();
   for (const k of c.keys) {

@@ -67,7 +67,7 @@ async function fatal(node: Node, conn: Connection, error: ErrorInfo): Promise<vo
   if (conn.state === 'closed') return;
   const transport = conn.transport;
   conn.send({ action: Action.ERROR, error: error.toWire() });
-  await node.dispose(conn);
+  await node.dispose(conn, `connection error ${error.code}`);
   transport?.close(1000, 'protocol error');
 }
 
@@ -92,7 +92,7 @@ async function route(node: Node, conn: Connection, message: ProtocolMessage): Pr
     case Action.DISCONNECT:
       if (conn.transport) {
         const transport = conn.transport;
-        node.transportLost(conn, transport);
+        node.transportLost(conn, transport, 'client sent DISCONNECT');
         transport.close(1000, 'disconnect requested');
       }
       return;

@@ -5,6 +5,7 @@ import { Packr } from 'msgpackr';
 import { RecordingTransport } from '../../test/helpers/recording-transport.ts';
 import { resolveConfig } from '../config/index.ts';
 import type { TransportEvents } from '../connection/transport.ts';
+import { textLogger } from '../observability/logger.ts';
 import { jsonCodec, msgpackCodec } from '../protocol/index.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
@@ -21,7 +22,7 @@ function makeNode(log: string[]): Node {
   return new Node({
     config,
     clock,
-    log: (m) => log.push(m),
+    logger: textLogger((line) => log.push(line)),
     presenceStore: new MemoryPresenceStore(),
     broker: new MemoryBroker(),
     history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),

@@ -17,9 +17,8 @@ export function checkLiveness(node: Node): void {
     node.saveProgress(conn);
     const interval = conn.options.heartbeatInterval;
     if (now - conn.lastSeen > interval + node.config.heartbeatMargin) {
-      node.log(`connection ${conn.id} silent for ${now - conn.lastSeen} ms; declared dead`);
       transport.terminate();
-      node.transportLost(conn, transport);
+      node.transportLost(conn, transport, `silent for ${now - conn.lastSeen} ms (heartbeat timeout)`);
       continue;
     }
     if (now - conn.lastPing >= interval) {

@@ -6,6 +6,7 @@ import type { Config } from '../config/index.ts';
 import { type Attachment, Connection } from '../connection/connection.ts';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
 import { ErrorInfo } from '../errors/index.ts';
+import { type Logger, silentLogger } from '../observability/logger.ts';
 import { PresenceService } from '../presence/presence-service.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
 import type { Broker } from '../store/broker.ts';
@@ -29,7 +30,21 @@ export interface NodeDeps {
   history: HistoryStore;
   /** Cluster mode: connection state shared with other nodes, so a client can resume on any of them. */
   directory?: ConnectionDirectory;
-  log?: (message: string) => void;
+  logger?: Logger;
+}
+
+/**
+ * One step in a connection's life, emitted as `connection` on `node.events` (logged at debug; for metrics too).
+ * `refused` has no connectionId: the credentials or parameters were rejected before one was given.
+ */
+export interface ConnectionLifecycle {
+  phase: 'opened' | 'resumed' | 'refused' | 'disconnected' | 'closed';
+  connectionId?: string;
+  clientId?: string | null;
+  /** Why it was refused, disconnected or closed; for `opened`, why a requested resume could not be honoured. */
+  reason?: string;
+  /** The Ably error code of a refusal or of a failed resume. */
+  code?: number;
 }
 
 /**
@@ -51,10 +66,11 @@ export class Node {
   private readonly batcher: PresenceBatcher;
   /**
    * Lifecycle notifications for observers (tests, metrics): `transport-lost` (connectionId) when a transport drops
-   * without CLOSE, `disposed` (connectionId) when a connection's state is freed.
+   * without CLOSE, `disposed` (connectionId) when a connection's state is freed, and `connection`
+   * ({@link ConnectionLifecycle}) for every step of a connection's life.
    */
   readonly events = new EventEmitter();
-  readonly log: (message: string) => void;
+  readonly logger: Logger;
   private readonly directory: ConnectionDirectory | undefined;
   /** The msgSerial high-water last written to the directory, per connection (cluster mode). */
   private readonly savedSerials = new WeakMap<Connection, number>();
@@ -65,7 +81,7 @@ export class Node {
     this.clock = deps.clock;
     this.broker = deps.broker;
     this.history = deps.history;
-    this.log = deps.log ?? (() => {});
+    this.logger = deps.logger ?? silentLogger;
     this.auth = new Authenticator(deps.config, deps.clock);
     this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock);
     this.batcher = new PresenceBatcher(
@@ -85,7 +101,7 @@ export class Node {
 
   /** Reports an unexpected failure without taking the process down. */
   readonly fail = (err: unknown): void => {
-    this.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.logger.error({ err }, 'internal error');
   };
 
   /**
@@ -139,7 +155,10 @@ export class Node {
       }
       return gone() ? undefined : this.establish(transport, identity, params.options, params.resumeKey);
     } catch (err) {
-      transport.send(params.options.codec.encode({ action: Action.ERROR, error: ErrorInfo.from(err).toWire() }));
+      const error = ErrorInfo.from(err);
+      // The message is the one the client is sent: it names a key at most, never a secret or token.
+      this.lifecycle({ phase: 'refused', code: error.code, reason: error.message });
+      transport.send(params.options.codec.encode({ action: Action.ERROR, error: error.toWire() }));
       transport.close(1000, 'connection refused');
       return undefined;
     }
@@ -170,6 +189,7 @@ export class Node {
     this.byKey.set(conn.key, conn);
     this.directory?.connected(recordOf(conn));
     this.sendConnected(conn, error);
+    this.lifecycle({ phase: 'opened', connectionId: id, clientId: conn.clientId, reason: error?.message, code: error?.code });
     return conn;
   }
 
@@ -231,6 +251,7 @@ export class Node {
     this.connections.set(conn.id, conn);
     this.byKey.set(conn.key, conn);
     this.sendConnected(conn);
+    this.lifecycle({ phase: 'resumed', connectionId: conn.id, clientId: conn.clientId, reason: 'moved from another node' });
     return conn;
   }
 
@@ -260,6 +281,7 @@ export class Node {
     this.byKey.set(conn.key, conn);
     this.directory?.connected(recordOf(conn));
     this.sendConnected(conn);
+    this.lifecycle({ phase: 'resumed', connectionId: conn.id, clientId: conn.clientId });
     return conn;
   }
 
@@ -289,7 +311,7 @@ export class Node {
    * The transport went away without CLOSE (socket dropped, DISCONNECT, or declared dead): keep the connection for
    * resume (connectionStateTtl) and its members for remainPresentFor.
    */
-  transportLost(conn: Connection, transport: Transport): void {
+  transportLost(conn: Connection, transport: Transport, reason = 'socket closed'): void {
     if (conn.transport !== transport) return;
     conn.transport = undefined;
     if (conn.state !== 'connected') return;
@@ -299,10 +321,11 @@ export class Node {
       att.pending = [];
     }
     this.events.emit('transport-lost', conn.id);
+    this.lifecycle({ phase: 'disconnected', connectionId: conn.id, clientId: conn.clientId, reason });
     this.directory?.disconnected(conn.id, conn.serials.highWater, this.clock.now() + conn.options.remainPresentFor);
     this.presence.scheduleLeave(conn, this.fail);
     conn.expiryTimer = this.clock.setTimeout(() => {
-      this.dispose(conn).catch(this.fail);
+      this.dispose(conn, 'connection state expired').catch(this.fail);
     }, this.config.connectionStateTtl);
   }
 
@@ -310,14 +333,15 @@ export class Node {
   async close(conn: Connection): Promise<void> {
     conn.send({ action: Action.CLOSED });
     const transport = conn.transport;
-    await this.dispose(conn);
+    await this.dispose(conn, 'client sent CLOSE');
     transport?.close(1000, 'closed');
   }
 
   /** Frees everything a connection holds: members (leaving now), attachments, timers, registry entries. */
-  async dispose(conn: Connection): Promise<void> {
+  async dispose(conn: Connection, reason = 'closed'): Promise<void> {
     if (conn.state === 'closed') return;
     conn.state = 'closed';
+    this.lifecycle({ phase: 'closed', connectionId: conn.id, clientId: conn.clientId, reason });
     conn.transport = undefined;
     this.presence.cancelLeave(conn);
     if (conn.expiryTimer) this.clock.clearTimeout(conn.expiryTimer);
@@ -335,6 +359,10 @@ export class Node {
   removeAttachment(att: Attachment): void {
     att.connection.attachments.delete(att.name);
     if (this.channels.remove(att)) this.broker.unsubscribe(att.channel).catch(this.fail);
+  }
+
+  private lifecycle(event: ConnectionLifecycle): void {
+    this.events.emit('connection', event);
   }
 
   /** Graceful shutdown: every client is told to reconnect (DISCONNECTED), then sockets close. */

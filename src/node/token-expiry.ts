@@ -20,7 +20,7 @@ export function checkTokenExpiry(node: Node, conn: Connection, now: number): boo
   if (now >= expires) {
     conn.send({ action: Action.DISCONNECTED, error: ErrorInfo.of('tokenExpired').toWire() });
     transport.close(1000, 'token expired');
-    node.transportLost(conn, transport);
+    node.transportLost(conn, transport, 'token expired');
     return true;
   }
   const lead = Math.min(node.config.tokenRenewLead, (expires - (conn.identity.issued ?? expires)) / 2);

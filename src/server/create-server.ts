@@ -1,18 +1,25 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Config, resolveConfig } from '../config/index.ts';
 import { Node } from '../node/node.ts';
+import { logConnectionLifecycle } from '../observability/connection-log.ts';
+import { type Logger, silentLogger, textLogger } from '../observability/logger.ts';
 import { createRestApi } from '../rest/router.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { createRedisMode } from './redis-mode.ts';
+import { loadTlsMaterial } from './tls.ts';
 import { WsEndpoint } from './ws-transport.ts';
 
 export interface ServerOptions extends Partial<Config> {
   clock?: Clock;
+  /** Where the server logs (see src/observability/logger.ts); default: nowhere. */
+  logger?: Logger;
+  /** Shorthand for `logger: textLogger(log)`: records at info and above as lines of text. */
   log?: (message: string) => void;
 }
 
@@ -20,6 +27,8 @@ export interface ServerOptions extends Partial<Config> {
 export interface RollcallServer {
   readonly node: Node;
   readonly config: Config;
+  /** Whether the port speaks HTTPS and WSS (tlsCert and tlsKey configured). */
+  readonly tls: boolean;
   listen(): Promise<AddressInfo>;
   /** Tells clients to reconnect, closes sockets, and stops listening; resolves when done or after shutdownDrainTime. */
   close(): Promise<void>;
@@ -27,14 +36,17 @@ export interface RollcallServer {
 
 /** The composition root: wires Clock, stores, broker, Node, REST and the WebSocket endpoint (`/`). */
 export function createServer(options: ServerOptions = {}): RollcallServer {
-  const { clock = systemClock, log, ...partial } = options;
+  const { clock = systemClock, log, logger: given, ...partial } = options;
+  const logger = given ?? (log ? textLogger(log) : silentLogger);
   const config = resolveConfig(partial);
+  // Read and checked before anything starts, so a bad file is a start-up error rather than failing handshakes.
+  const tls = config.tlsCert !== undefined ? loadTlsMaterial(config.tlsCert, config.tlsKey as string) : undefined;
   // Cluster mode only when a Redis URL is configured; ioredis is loaded only then.
-  const redis = config.redisUrl ? createRedisMode(config, clock, log ?? (() => {})) : undefined;
+  const redis = config.redisUrl ? createRedisMode(config, clock, logger) : undefined;
   const node = new Node({
     config,
     clock,
-    log,
+    logger,
     ...(redis?.deps ?? {
       presenceStore: new MemoryPresenceStore(),
       broker: new MemoryBroker(),
@@ -50,13 +62,16 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
         return { up, detail: { redis: up ? 'up' : 'down' } };
       }
     : undefined;
+  logConnectionLifecycle(node.events, logger);
   const handleRest = createRestApi(node, health);
-  const http: Server = createHttpServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     handleRest(req, res).catch((err) => {
       node.fail(err);
       if (!res.headersSent) res.writeHead(500).end();
     });
-  });
+  };
+  // One port either way: HTTPS serves REST and upgrades to WSS exactly as HTTP does to WS.
+  const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/') {
@@ -70,6 +85,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   return {
     node,
     config,
+    tls: tls !== undefined,
     listen: async () => {
       await redis?.start(node);
       return new Promise((resolve, reject) => {

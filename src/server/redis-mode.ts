@@ -1,6 +1,7 @@
 import { Cluster } from '../cluster/cluster.ts';
 import type { Config } from '../config/index.ts';
 import type { Node, NodeDeps } from '../node/node.ts';
+import type { Logger } from '../observability/logger.ts';
 import { RedisKeys } from '../store/redis/keys.ts';
 import { RedisBroker } from '../store/redis/redis-broker.ts';
 import { RedisBus, RedisLink } from '../store/redis/redis-bus.ts';
@@ -23,12 +24,12 @@ export interface RedisMode {
 }
 
 /** Builds the Redis clients and every Redis backend for one node (the clients are created here, passed in below). */
-export function createRedisMode(config: Config, clock: Clock, log: (message: string) => void): RedisMode {
+export function createRedisMode(config: Config, clock: Clock, logger: Logger): RedisMode {
   const url = config.redisUrl as string;
   const clients: RedisClients = createRedisClients(url);
   const keys = new RedisKeys(config.redisPrefix);
   const nodeId = config.serverId;
-  const fail = (err: unknown) => log(`cluster: ${(err as Error).message}`);
+  const fail = (err: unknown) => logger.warn({ err }, 'cluster: connection directory update failed');
   const presenceStore = new RedisPresenceStore(clients.command, keys, {
     nodeId,
     memberTtl: config.memberTtl,
@@ -74,9 +75,10 @@ export function createRedisMode(config: Config, clock: Clock, log: (message: str
         link,
       });
       cluster.start();
-      log(
-        `cluster: node ${nodeId} joined via ${url.replace(/\/\/[^@]*@/, '//***@')} (${brokerOptions.sharded ? 'sharded' : 'classic'} pub/sub)`,
-      );
+      // The URL's credentials, if any, are masked: a Redis password is a secret too.
+      const redisUrl = url.replace(/\/\/[^@]*@/, '//***@');
+      const pubsub = brokerOptions.sharded ? 'sharded' : 'classic';
+      logger.info({ nodeId, redisUrl, pubsub }, `cluster: node ${nodeId} joined via ${redisUrl} (${pubsub} pub/sub)`);
     },
     healthy: () => link.isUp(),
     async stop() {

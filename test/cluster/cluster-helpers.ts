@@ -31,23 +31,22 @@ export async function startNodes(
   return nodes;
 }
 
-/** A node as a separate process (`src/cli/main.ts --redis`), so a test can kill -9 it. */
+/** A node as a separate process (the compiled CLI, `bin/rollcall.js --redis`), so a test can kill -9 it. */
 export interface NodeProcess {
   port: number;
   process: ChildProcess;
   kill(): Promise<void>;
 }
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+// The compiled server, as `npm start` runs it; this also runs the Lua scripts as dist/ holds them.
+const MAIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
 
 export async function spawnNode(t: TestContext, redisUrl: string, settings: Record<string, unknown>): Promise<NodeProcess> {
   const file = join(tmpdir(), `rollcall-node-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify({ keys: [TEST_KEY], ...settings }));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', MAIN, '--port', '0', '--host', '127.0.0.1', '--redis', redisUrl, '--config', file],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--host', '127.0.0.1', '--redis', redisUrl, '--config', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
