@@ -67,6 +67,7 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.click('#login-form button[type=submit]');
     await page.locator('#login-error', { hasText: /secret|credentials/i }).waitFor();
     assert.equal(await page.locator('#app').isVisible(), false);
+    await screenshot(page, 'login');
     await logIn(page, TEST_KEY);
     await page.locator('#app-id', { hasText: 'testapp' }).waitFor();
     await page.locator('.node.up .node-id', { hasText: s.server.config.serverId }).waitFor();
