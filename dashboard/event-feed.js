@@ -33,6 +33,8 @@ export class EventFeed {
     Object.assign(this, { live, history, more, tabLive, tabHistory });
     this.page = undefined;
     this.channel = undefined;
+    this.pending = [];
+    this.frame = 0;
     tabLive.addEventListener('click', () => this.show('live'));
     tabHistory.addEventListener('click', () => this.show('history'));
     more.addEventListener('click', () => this.older());
@@ -41,15 +43,24 @@ export class EventFeed {
   reset(channel) {
     this.channel = channel;
     this.page = undefined;
+    this.pending = [];
     this.live.replaceChildren();
     this.history.replaceChildren();
     this.more.hidden = true;
     if (this.tabHistory.getAttribute('aria-selected') === 'true') this.loadHistory();
   }
 
+  /** Queues a live event; a burst (a thousand enters) becomes one DOM update per frame of at most MAX_LIVE items. */
   add(m) {
-    this.live.prepend(eventItem(m));
-    while (this.live.childElementCount > MAX_LIVE) this.live.lastElementChild.remove();
+    this.pending.push(m);
+    if (this.pending.length > MAX_LIVE) this.pending.splice(0, this.pending.length - MAX_LIVE);
+    this.frame ||= requestAnimationFrame(() => {
+      this.frame = 0;
+      const batch = this.pending.reverse().map(eventItem);
+      this.pending = [];
+      this.live.prepend(...batch);
+      while (this.live.childElementCount > MAX_LIVE) this.live.lastElementChild.remove();
+    });
   }
 
   show(which) {
