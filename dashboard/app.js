@@ -133,7 +133,7 @@ async function select(name) {
   onPresence = (m) => {
     if (current !== channel) return;
     // PRESENT is the set as it was on attaching (the member list shows it); the feed is for changes.
-    if (m.action !== 'present') feed.add(m);
+    if (m.action !== 'present') feed.add(m, members.graceOf(m.connectionId));
     members.apply(m);
     renderStats();
   };

@@ -21,6 +21,13 @@ export class ChannelList {
       const tr = e.target.closest('tr[data-name]');
       if (tr) this.onSelect(tr.dataset.name);
     });
+    body.addEventListener('keydown', (e) => {
+      const tr = e.target.closest('tr[data-name]');
+      if (tr && (e.key === 'Enter' || e.key === ' ')) {
+        e.preventDefault();
+        this.onSelect(tr.dataset.name);
+      }
+    });
   }
 
   reset() {
@@ -66,6 +73,7 @@ export class ChannelList {
     for (const r of rows.slice(0, MAX_ROWS)) {
       const tr = el('tr');
       tr.dataset.name = r.name;
+      tr.tabIndex = 0;
       if (r.name === this.selected) tr.className = 'selected';
       const name = el('td', 'name', r.name);
       name.title = r.name;

@@ -139,6 +139,25 @@ describe('dashboard in Chromium', { skip }, () => {
     await laptopRow.waitFor({ state: 'detached' });
     await page.locator(`.row.device.solo[data-connection-id="${phone.connection.id}"]`).waitFor();
 
+    // A device dropped with a 1 s grace period leaves when it ends; the feed says why.
+    const watch = await spawnPresenceClient(t, {
+      port: s.port,
+      key: TEST_KEY,
+      protocol: 'msgpack',
+      channel: 'support-42',
+      clientId: 'dan',
+      data: { device: 'watch' },
+      transportParams: { remainPresentFor: 1000 },
+    });
+    await page.locator(`.row.device[data-connection-id="${watch.connectionId}"]`).waitFor();
+    const watchLost = new Promise((resolve) => s.server.node.events.once('transport-lost', resolve));
+    watch.process.kill('SIGKILL');
+    await watchLost;
+    await page.locator(`.row.device[data-connection-id="${watch.connectionId}"][data-state="grace"]`).waitFor();
+    const expired = page.locator(`li.event.leave[data-connection-id="${watch.connectionId}"] .reason`);
+    await expired.waitFor();
+    assert.match((await expired.textContent()) ?? '', /^grace period over: connection lost at \d\d:\d\d:\d\d$/);
+
     // Presence history (through the SDK's REST call) holds the whole story, newest first.
     await page.click('#tab-history');
     await page.locator('#feed-history li.event.leave', { hasText: 'session-completed' }).waitFor();

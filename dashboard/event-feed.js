@@ -4,8 +4,11 @@ import { clockTime, dataText, el, serverMadeLeave } from './format.js';
 
 const MAX_LIVE = 300;
 
-/** One presence event as a list item: time, action, who (clientId / device), data, and why it left. */
-export function eventItem(m) {
+/**
+ * One presence event as a list item: time, action, who (clientId / device), data, and why it left. `grace` is the
+ * grace period the member's connection was in, when the dashboard saw one: a server-made LEAVE then says so.
+ */
+export function eventItem(m, grace) {
   const li = el('li', `event ${m.action}`);
   li.dataset.action = m.action;
   li.dataset.clientId = m.clientId;
@@ -16,11 +19,13 @@ export function eventItem(m) {
   li.append(head);
   if (m.action === 'leave') {
     const reason = typeof m.data === 'object' && m.data !== null && typeof m.data.reason === 'string' ? m.data.reason : undefined;
-    const why = serverMadeLeave(m)
-      ? 'by the server: connection closed or grace period over'
-      : reason !== undefined
+    const why = !serverMadeLeave(m)
+      ? reason !== undefined
         ? `reason: ${reason}`
-        : 'left';
+        : 'left'
+      : grace && m.timestamp >= grace.endsAt - 1000
+        ? `grace period over: connection lost at ${clockTime(grace.since)}`
+        : 'by the server: connection closed or grace period over';
     li.append(el('div', 'reason', why));
   }
   const data = dataText(m.data);
@@ -51,12 +56,12 @@ export class EventFeed {
   }
 
   /** Queues a live event; a burst (a thousand enters) becomes one DOM update per frame of at most MAX_LIVE items. */
-  add(m) {
-    this.pending.push(m);
+  add(m, grace) {
+    this.pending.push([m, grace]);
     if (this.pending.length > MAX_LIVE) this.pending.splice(0, this.pending.length - MAX_LIVE);
     this.frame ||= requestAnimationFrame(() => {
       this.frame = 0;
-      const batch = this.pending.reverse().map(eventItem);
+      const batch = this.pending.reverse().map(([m, grace]) => eventItem(m, grace));
       this.pending = [];
       this.live.prepend(...batch);
       while (this.live.childElementCount > MAX_LIVE) this.live.lastElementChild.remove();
@@ -78,14 +83,14 @@ export class EventFeed {
     const channel = this.channel;
     const page = await channel.presence.history({ limit: 50 });
     if (channel !== this.channel) return;
-    this.history.replaceChildren(...page.items.map(eventItem));
+    this.history.replaceChildren(...page.items.map((m) => eventItem(m)));
     this.setPage(page);
   }
 
   async older() {
     const page = await this.page?.next();
     if (!page) return;
-    this.history.append(...page.items.map(eventItem));
+    this.history.append(...page.items.map((m) => eventItem(m)));
     this.setPage(page);
   }
 

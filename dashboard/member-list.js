@@ -10,6 +10,7 @@ export class MemberList {
     Object.assign(this, { viewport, spacer, rowsEl: rows, filter, empty });
     this.members = new Map(); // memberKey → {clientId, connectionId, data, timestamp, since}
     this.grace = new Map(); // connectionId → {since, endsAt}
+    this.graceSeen = new Map(); // the same, kept for a minute after the grace period is over
     this.flat = [];
     this.dirty = true;
     this.frame = 0;
@@ -56,7 +57,16 @@ export class MemberList {
   /** Connections in their grace period, from the server's `grace` event. */
   setGrace(entries) {
     this.grace = new Map(entries.map((g) => [g.connectionId, g]));
+    // Remembered a while after they end: the LEAVE (over the SDK) and the stream's update race each other.
+    const now = Date.now();
+    for (const g of entries) this.graceSeen.set(g.connectionId, g);
+    for (const [id, g] of this.graceSeen) if (now - g.endsAt > 60_000) this.graceSeen.delete(id);
     this.schedule(true);
+  }
+
+  /** The grace period a connection was last seen in, if any (to explain a server-made LEAVE). */
+  graceOf(connectionId) {
+    return this.grace.get(connectionId) ?? this.graceSeen.get(connectionId);
   }
 
   get size() {
