@@ -90,6 +90,15 @@ export interface Config {
   tlsCert?: string;
   /** PEM private key file of `tlsCert`. */
   tlsKey?: string;
+  /** Serve the live presence dashboard at `/dashboard` (and redirect browsers asking for `/` there). */
+  dashboard: boolean;
+  /**
+   * A shared secret an operator may type into the dashboard's login form instead of an API key. It is exchanged
+   * for a read-only Ably token of the first configured key's app. Unset: only API keys log in.
+   */
+  dashboardToken?: string;
+  /** How often the dashboard's server-side feed samples occupancy, grace periods and nodes (sent only on change), ms. */
+  dashboardPushInterval: number;
 }
 
 export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
@@ -131,4 +140,6 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   nodeDownTimeout: 10_000,
   memberTtl: 60_000,
   logLevel: 'info',
+  dashboard: true,
+  dashboardPushInterval: 1_000,
 };

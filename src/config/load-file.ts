@@ -3,7 +3,15 @@ import { parseCapability } from '../auth/capability.ts';
 import { type Config, DEFAULT_CONFIG, type KeyConfig } from './config.ts';
 
 // Settings with no default (optional ones) are listed by name.
-const KNOWN = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'keys', 'serverId', 'redisUrl', 'tlsCert', 'tlsKey']);
+const KNOWN = new Set<string>([
+  ...Object.keys(DEFAULT_CONFIG),
+  'keys',
+  'serverId',
+  'redisUrl',
+  'tlsCert',
+  'tlsKey',
+  'dashboardToken',
+]);
 
 /**
  * Parses the text of a config file (JSON when the name ends in `.json`, else YAML, which also reads JSON) into a

@@ -46,6 +46,7 @@ function validateConfig(c: Config): void {
     'nodeHeartbeatInterval',
     'nodeDownTimeout',
     'memberTtl',
+    'dashboardPushInterval',
   ];
   for (const name of positive) {
     const v = c[name];
@@ -90,6 +91,11 @@ function validateConfig(c: Config): void {
   for (const name of ['tlsCert', 'tlsKey'] as const) {
     const v = c[name];
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`config: ${name} must be a file path`);
+  }
+  if (typeof c.dashboard !== 'boolean') throw new Error('config: dashboard must be true or false');
+  // A short shared secret would be guessable from the login form; 16 characters is the floor.
+  if (c.dashboardToken !== undefined && (typeof c.dashboardToken !== 'string' || c.dashboardToken.length < 16)) {
+    throw new Error('config: dashboardToken must be a string of at least 16 characters');
   }
   const names = new Set<string>();
   for (const k of c.keys) {

@@ -3,6 +3,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Config, resolveConfig } from '../config/index.ts';
+import { createDashboard } from '../dashboard/dashboard-handler.ts';
+import { nodeStatuses } from '../dashboard/node-status.ts';
 import { Node } from '../node/node.ts';
 import { logConnectionLifecycle } from '../observability/connection-log.ts';
 import { type Logger, silentLogger, textLogger } from '../observability/logger.ts';
@@ -64,7 +66,22 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     : undefined;
   logConnectionLifecycle(node.events, logger);
   const handleRest = createRestApi(node, health);
+  const dashboard = config.dashboard
+    ? createDashboard(node, {
+        nodes: async () =>
+          nodeStatuses({
+            beats: redis ? await redis.nodes().catch(() => []) : [],
+            selfId: config.serverId,
+            selfHealthy: redis?.healthy() ?? true,
+            selfConnections: node.connections.size,
+            now: clock.now(),
+            heartbeatInterval: config.nodeHeartbeatInterval,
+            nodeDownTimeout: config.nodeDownTimeout,
+          }),
+      })
+    : undefined;
   const onRequest: RequestListener = (req, res) => {
+    if (dashboard?.handle(req, res)) return;
     handleRest(req, res).catch((err) => {
       node.fail(err);
       if (!res.headersSent) res.writeHead(500).end();
@@ -95,6 +112,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     },
     close: async () => {
       node.shutdown();
+      dashboard?.close();
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       const timeout = new Promise<void>((resolve) => clock.setTimeout(resolve, config.shutdownDrainTime));
       await Promise.race([endpoint.drained(), timeout]);

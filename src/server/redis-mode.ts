@@ -17,6 +17,8 @@ export interface RedisMode {
   deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'directory'>;
   /** Connects to Redis (rejects if unreachable) and starts heartbeats, reaping and sweeping for `node`. */
   start(node: Node): Promise<void>;
+  /** The cluster's nodes and their last heartbeats (the dashboard's node list). */
+  nodes(): Promise<Array<{ nodeId: string; lastBeat: number }>>;
   /** Whether Redis is reachable (for /health and /ready); true before start. */
   healthy(): boolean;
   /** Leaves the cluster (members' grace periods stay in Redis for the survivors) and closes the clients. */
@@ -56,6 +58,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger): R
     // A connection that resumed here brings its members: this node re-asserts them from now on.
     (connectionId) => presenceStore.adopt(connectionId),
   );
+  const registry = new RedisNodeRegistry(clients.command, keys);
   let cluster: Cluster | undefined;
   return {
     deps: { presenceStore, broker, history, directory },
@@ -70,7 +73,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger): R
         config,
         clock,
         store: presenceStore,
-        registry: new RedisNodeRegistry(clients.command, keys),
+        registry,
         bus,
         link,
       });
@@ -80,6 +83,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger): R
       const pubsub = brokerOptions.sharded ? 'sharded' : 'classic';
       logger.info({ nodeId, redisUrl, pubsub }, `cluster: node ${nodeId} joined via ${redisUrl} (${pubsub} pub/sub)`);
     },
+    nodes: () => registry.list(),
     healthy: () => link.isUp(),
     async stop() {
       await cluster?.stop();

@@ -21,6 +21,13 @@ export class RedisNodeRegistry implements NodeRegistry {
     return (await this.redis.set(this.keys.reap(nodeId), by, 'PX', ttl, 'NX')) === 'OK';
   }
 
+  async list(): Promise<Array<{ nodeId: string; lastBeat: number }>> {
+    const flat = await this.redis.zrange(this.keys.nodes(), '0', '-1', 'WITHSCORES');
+    const out: Array<{ nodeId: string; lastBeat: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ nodeId: flat[i] as string, lastBeat: Number(flat[i + 1]) });
+    return out;
+  }
+
   async forget(nodeId: string): Promise<void> {
     await this.redis.zrem(this.keys.nodes(), nodeId);
   }
