@@ -106,5 +106,44 @@ for (const protocol of PROTOCOLS) {
       assert.ok(!item.id.startsWith(connectionId), 'a server-generated leave is recognisably synthesized');
       assert.ok(item.timestamp >= (itemsOf(update)[0] as Item).timestamp);
     });
+
+    test('a stale re-entry (older than the last acknowledged operation) is ACKed and changes nothing (issue 11)', async (t) => {
+      const s = await startServer(t);
+      const watcher = await RawClient.open(t, s.port, protocol, { clientId: 'watcher' });
+      watcher.send({ action: Action.ATTACH, channel: 'stale' });
+      await watcher.next(Action.ATTACHED);
+      const member = await RawClient.open(t, s.port, protocol, { clientId: 'm' });
+      const connectionId = (await member.next(Action.CONNECTED)).connectionId as string;
+      member.send({ action: Action.ATTACH, channel: 'stale' });
+      await member.next(Action.ATTACHED);
+      const op = async (msgSerial: number, item: Record<string, unknown>) => {
+        member.send({ action: Action.PRESENCE, channel: 'stale', msgSerial, presence: [item] });
+        const ack = await member.next(Action.ACK, (f) => f.msgSerial === msgSerial);
+        assert.equal(ack.action, Action.ACK, `msgSerial ${msgSerial} is ACKed, not NACKed`);
+      };
+      const restData = async () => {
+        const items = (await s.rest({ protocol }).channels.get('stale').presence.get()).items;
+        return items.map((m) => m.data);
+      };
+      await op(0, { action: PresenceAction.ENTER, data: 'v0' });
+      await op(1, { action: PresenceAction.UPDATE, data: 'v1' });
+      // The SDK re-enters with the last message it received (v0) after a cut hid v1's broadcast from it.
+      await op(2, { action: PresenceAction.ENTER, id: `${connectionId}:0:0`, clientId: 'm', data: 'v0' });
+      assert.deepEqual(await restData(), ['v1']);
+      await op(3, { action: PresenceAction.LEAVE, data: 'bye' });
+      await op(4, { action: PresenceAction.ENTER, id: `${connectionId}:1:0`, clientId: 'm', data: 'v1' });
+      assert.deepEqual(await restData(), [], 'a member whose leave was acknowledged is not resurrected');
+      await op(5, { action: PresenceAction.ENTER, data: 'v5' });
+      await watcher.next(Action.PRESENCE, (f) => itemsOf(f)[0]?.data === 'v5');
+      const seen = watcher.frames.items
+        .filter((f) => f.action === Action.PRESENCE)
+        .map((f) => `${itemsOf(f)[0]?.action}:${itemsOf(f)[0]?.data}`);
+      assert.deepEqual(seen, [
+        `${PresenceAction.ENTER}:v0`,
+        `${PresenceAction.UPDATE}:v1`,
+        `${PresenceAction.LEAVE}:bye`,
+        `${PresenceAction.ENTER}:v5`,
+      ]);
+    });
   });
 }
