@@ -3,6 +3,8 @@ export interface ConnectionRecord {
   id: string;
   /** The current connection key (a new one on every CONNECTED). */
   key: string;
+  /** The key the client presented to get `key`, still accepted (see Connection.previousKey). */
+  previousKey?: string;
   appId: string;
   clientId: string | null;
   remainPresentFor: number;

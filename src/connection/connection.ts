@@ -46,6 +46,11 @@ export class Attachment {
 export class Connection {
   /** Current connection key; a new one on every CONNECTED (RTN15e). */
   key: string;
+  /**
+   * The key the client presented to get `key`. Still accepted until the client resumes with `key`: the CONNECTED
+   * carrying `key` may have been lost with the socket, and the client then retries with the one it has.
+   */
+  previousKey?: string;
   transport: Transport | undefined;
   state: 'connected' | 'disconnected' | 'closed' = 'connected';
   readonly attachments = new Map<string, Attachment>();

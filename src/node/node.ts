@@ -149,7 +149,7 @@ export class Node {
       const moved = await this.claimRemote(params.resumeKey, identity);
       if (moved) {
         // Claimed in the shared state: it is ours now even if the socket already went (grace period starts).
-        const conn = this.adoptRemote(moved, transport, identity, params.options);
+        const conn = this.adoptRemote(moved, transport, identity, params.options, params.resumeKey as string);
         if (gone()) this.transportLost(conn, transport);
         return conn;
       }
@@ -174,7 +174,7 @@ export class Node {
     if (resumeKey !== undefined) {
       const previous = this.byKey.get(resumeKey);
       if (previous && previous.identity.appId === identity.appId && previous.identity.clientId === identity.clientId) {
-        return this.resume(previous, transport, identity, options);
+        return this.resume(previous, transport, identity, options, resumeKey);
       }
       error = ErrorInfo.of(looksLikeConnectionKey(resumeKey) ? 'connectionExpired' : 'invalidConnectionKey');
     }
@@ -242,14 +242,15 @@ export class Node {
     transport: Transport,
     identity: Connection['identity'],
     options: Connection['options'],
+    presentedKey: string,
   ): Connection {
     // A copy left from before the connection moved away and back: continue it as a local resume.
     const stale = this.connections.get(record.id);
-    if (stale && stale.state !== 'closed') return this.resume(stale, transport, identity, options);
+    if (stale && stale.state !== 'closed') return this.resume(stale, transport, identity, options, presentedKey, record.key);
     const conn = this.newConnection(record.id, record.key, identity, options, transport);
     conn.serials.restore(record.msgSerial);
     this.connections.set(conn.id, conn);
-    this.byKey.set(conn.key, conn);
+    this.setKeys(conn, presentedKey, record.key);
     this.sendConnected(conn);
     this.lifecycle({ phase: 'resumed', connectionId: conn.id, clientId: conn.clientId, reason: 'moved from another node' });
     return conn;
@@ -261,6 +262,8 @@ export class Node {
     transport: Transport,
     identity: Connection['identity'],
     options: Connection['options'],
+    presentedKey: string,
+    newKey = newConnectionKey(conn.id),
   ): Connection {
     const old = conn.transport;
     conn.transport = transport;
@@ -276,13 +279,23 @@ export class Node {
       att.state = 'suspended';
       att.pending = [];
     }
-    this.byKey.delete(conn.key);
-    conn.key = newConnectionKey(conn.id);
-    this.byKey.set(conn.key, conn);
+    this.setKeys(conn, presentedKey, newKey);
     this.directory?.connected(recordOf(conn));
     this.sendConnected(conn);
     this.lifecycle({ phase: 'resumed', connectionId: conn.id, clientId: conn.clientId });
     return conn;
+  }
+
+  /**
+   * After a resume with `presented`: the connection answers to `key` from now on and still to `presented`, whose
+   * CONNECTED reply may be lost with the socket (RTN15e rotates the key on each resume); older keys are retired.
+   */
+  private setKeys(conn: Connection, presented: string, key: string): void {
+    for (const k of [conn.key, conn.previousKey]) if (k !== undefined && this.byKey.get(k) === conn) this.byKey.delete(k);
+    conn.previousKey = presented;
+    conn.key = key;
+    this.byKey.set(presented, conn);
+    this.byKey.set(key, conn);
   }
 
   sendConnected(conn: Connection, error?: ErrorInfo): void {
@@ -347,7 +360,7 @@ export class Node {
     if (conn.expiryTimer) this.clock.clearTimeout(conn.expiryTimer);
     conn.expiryTimer = undefined;
     this.connections.delete(conn.id);
-    if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
+    for (const k of [conn.key, conn.previousKey]) if (k !== undefined && this.byKey.get(k) === conn) this.byKey.delete(k);
     for (const att of [...conn.attachments.values()]) this.removeAttachment(att);
     await this.presence.removeConnection(conn.id);
     await this.presence.store.forgetConnection(conn.id);
@@ -383,6 +396,7 @@ function recordOf(conn: Connection): ConnectionRecord {
   return {
     id: conn.id,
     key: conn.key,
+    previousKey: conn.previousKey,
     appId: conn.identity.appId,
     clientId: conn.clientId,
     remainPresentFor: conn.options.remainPresentFor,

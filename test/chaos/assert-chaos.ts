@@ -12,6 +12,7 @@ export function chaosSeed(): number {
 export function assertConverged(report: ChaosReport, seed: number): void {
   const replay = `(replay with ROLLCALL_CHAOS_SEED=${seed})`;
   assert.deepEqual(report.stats.failed, [], `operations failed ${replay}`);
+  assert.deepEqual(report.stats.lostResumes, [], `resumes refused (new connectionId) ${replay}`);
   assert.ok(report.stats.acked > 0, 'the script acknowledged no operation at all');
   const diffs = Object.entries({ rest: report.rest, observer: report.observer, lateJoiner: report.lateJoiner })
     .map(([name, view]) => describeDiff(name, view, report.truth, report.trail))

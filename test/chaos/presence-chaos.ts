@@ -40,7 +40,16 @@ export interface ChaosReport {
   lateJoiner: PresenceView;
   /** What the observer saw per member (action, id, timestamp, data), to explain a difference. */
   trail: Map<string, string[]>;
-  stats: { acked: number; failed: string[]; shortCuts: number; longCuts: number; moves: number; reopens: number };
+  stats: {
+    acked: number;
+    failed: string[];
+    shortCuts: number;
+    longCuts: number;
+    moves: number;
+    reopens: number;
+    /** Connections that came back with a new connectionId (a resume the server refused): `clientId old→new (reason)`. */
+    lostResumes: string[];
+  };
 }
 
 /** mulberry32: small, fast and good enough to drive a test script. */
@@ -99,7 +108,14 @@ class Actor {
       transportParams: { remainPresentFor: this.o.remainPresentFor },
     });
     this.channel = this.client.channels.get(this.o.channel);
-    this.o.after(() => this.client.close());
+    const client = this.client;
+    let lastId: string | undefined;
+    client.connection.on('connected', (change) => {
+      const id = client.connection.id;
+      if (lastId && id !== lastId) this.stats.lostResumes.push(`${this.clientId} ${lastId}→${id} (${change.reason?.message})`);
+      lastId = id;
+    });
+    this.o.after(() => client.close());
   }
 
   async run(deadline: number): Promise<void> {
@@ -173,7 +189,15 @@ class Actor {
 /** Runs the chaos script, lets everything settle, and reads the four views. */
 export async function runPresenceChaos(o: ChaosOptions): Promise<ChaosReport> {
   const truth: PresenceView = new Map();
-  const stats: ChaosReport['stats'] = { acked: 0, failed: [], shortCuts: 0, longCuts: 0, moves: 0, reopens: 0 };
+  const stats: ChaosReport['stats'] = {
+    acked: 0,
+    failed: [],
+    shortCuts: 0,
+    longCuts: 0,
+    moves: 0,
+    reopens: 0,
+    lostResumes: [],
+  };
   const base = { key: TEST_KEY, endpoint: 'localhost', tls: false, logLevel: 0 };
   const observer = new Ably.Realtime({ ...base, port: o.ports[0] as number, clientId: 'observer' });
   o.after(() => observer.close());

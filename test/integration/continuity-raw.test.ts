@@ -12,6 +12,40 @@ import { Collector, PROTOCOLS, startServer, TEST_KEY } from '../helpers/server.t
 const connectionKeyOf = (f: Frame) => (f.connectionDetails as { connectionKey: string }).connectionKey;
 
 for (const protocol of PROTOCOLS) {
+  describe(`resume keys (${protocol})`, () => {
+    test('a client whose CONNECTED was lost resumes with the key it has; using the new key retires the old', async (t) => {
+      const s = await startServer(t);
+      const resumeWith = async (key: string) => {
+        const c = await RawClient.open(t, s.port, protocol, { clientId: 'raw-k', resume: key });
+        const f = await c.next(Action.CONNECTED);
+        const lost = once(s.server.node.events, 'transport-lost');
+        c.socket.terminate();
+        await lost;
+        return f;
+      };
+      const first = await RawClient.open(t, s.port, protocol, { clientId: 'raw-k' });
+      const connected = await first.next(Action.CONNECTED);
+      const id = connected.connectionId;
+      const lost = once(s.server.node.events, 'transport-lost');
+      first.socket.terminate();
+      await lost;
+      const k1 = connectionKeyOf(connected);
+      const second = await resumeWith(k1); // its CONNECTED (carrying k2) is treated as lost with the socket
+      assert.equal(second.connectionId, id);
+      const k2 = connectionKeyOf(second);
+      assert.notEqual(k2, k1);
+      const third = await resumeWith(k1);
+      assert.equal(third.connectionId, id, 'the key the client still has is accepted');
+      assert.equal(third.error, undefined);
+      const k3 = connectionKeyOf(third);
+      const fourth = await resumeWith(k3);
+      assert.equal(fourth.connectionId, id);
+      const stale = await resumeWith(k1);
+      assert.notEqual(stale.connectionId, id, 'once the client used a newer key, older ones are retired');
+      assert.equal((stale.error as { code: number }).code, 80008);
+    });
+  });
+
   describe(`retransmits after a resume (${protocol})`, () => {
     test('a publish and a presence enter resent with the same msgSerial are ACKed again but applied once', async (t) => {
       const s = await startServer(t);

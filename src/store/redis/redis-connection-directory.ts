@@ -44,6 +44,9 @@ export class RedisConnectionDirectory implements ConnectionDirectory {
       r.msgSerial,
       'state',
       'connected',
+      // '' when none: a resume never presents an empty key.
+      'prevKey',
+      r.previousKey ?? '',
     ]);
     this.redis.zrem(this.keys.leaves(), r.id).catch(this.fail);
     this.redis.sadd(this.keys.nodeConnections(this.options.nodeId), r.id).catch(this.fail);
@@ -92,7 +95,7 @@ export class RedisConnectionDirectory implements ConnectionDirectory {
     }
     await this.onClaimed(id);
     const rpf = Number((await this.redis.hget(k.connection(id), 'rpf')) ?? 0);
-    return { id, key: newKey, appId, clientId, remainPresentFor: rpf, msgSerial: Number(serial ?? -1) };
+    return { id, key: newKey, previousKey: resumeKey, appId, clientId, remainPresentFor: rpf, msgSerial: Number(serial ?? -1) };
   }
 
   private update(connectionId: string, fields: Array<string | number>): void {
