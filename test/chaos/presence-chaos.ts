@@ -109,6 +109,10 @@ class Actor {
     });
     this.channel = this.client.channels.get(this.o.channel);
     const client = this.client;
+    // An automatic re-entry that fails (RTP17e) surfaces only as a channel UPDATE with an error.
+    this.channel.on('update', (change) => {
+      if (change.reason) this.stats.failed.push(`${this.clientId} channel update: ${change.reason.code} ${change.reason.message}`);
+    });
     let lastId: string | undefined;
     client.connection.on('connected', (change) => {
       const id = client.connection.id;
