@@ -10,7 +10,9 @@ export type ClusterMessage =
   /** A connection resumed on node `to`: its previous node drops its copy without a LEAVE. */
   | { type: 'connection-moved'; connectionId: string; to: string }
   /** Node `nodeId` missed its heartbeats and `by` removed its members. Informational. */
-  | { type: 'node-down'; nodeId: string; by: string };
+  | { type: 'node-down'; nodeId: string; by: string }
+  /** Node `nodeId` wrote new occupancy counts for these channel keys: nodes with occupancy listeners recount. */
+  | { type: 'occupancy-changed'; nodeId: string; channels: string[] };
 
 // Same settings as the msgpack wire codec: numbers stay numbers, undefined fields are omitted.
 
@@ -28,7 +30,9 @@ export function decodeClusterMessage(bytes: Buffer): ClusterMessage | undefined 
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const type = (value as { type?: unknown }).type;
-  if (type === 'channel-event' || type === 'connection-moved' || type === 'node-down') return value as ClusterMessage;
+  if (type === 'channel-event' || type === 'connection-moved' || type === 'node-down' || type === 'occupancy-changed') {
+    return value as ClusterMessage;
+  }
   return undefined;
 }
 

@@ -21,6 +21,8 @@ export interface ClusterDeps {
  * - heartbeat to the registry;
  * - reap nodes silent for nodeDownTimeout: their connections' members leave (each LEAVE once, by claim);
  * - sweep grace periods that ended for connections whose node is gone (or shut down);
+ * - occupancy: clear a reaped node's counts, rewrite this node's with every re-assert, and relay other nodes'
+ *   `occupancy-changed` announcements to the OccupancyService;
  * - every memberTtl / 3, and whenever the link comes back, re-assert this node's members (TTL backstop refresh,
  *   and repair after Redis lost them) and drop the ones Redis still holds for connections that ended meanwhile.
  * Nothing runs while the link is down; local clients keep being served by the Node.
@@ -38,6 +40,9 @@ export class Cluster {
     this.upSince = d.clock.now();
     this.lastReassert = d.clock.now();
     d.bus.onMessage((m) => this.onMessage(m));
+    d.node.occupancy.announceWith((channels) => {
+      d.bus.publish({ type: 'occupancy-changed', nodeId: this.nodeId, channels }).catch(d.node.fail);
+    });
     d.link.onChange((up) => {
       d.node.events.emit('cluster-link', up);
       if (!up) return this.d.node.logger.error({ nodeId: this.nodeId }, 'cluster: Redis unreachable; serving local clients only');
@@ -66,7 +71,10 @@ export class Cluster {
   async stop(): Promise<void> {
     if (this.timer) this.d.clock.clearInterval(this.timer);
     this.timer = undefined;
-    if (this.d.link.isUp()) await this.d.registry.forget(this.nodeId).catch(this.d.node.fail);
+    if (!this.d.link.isUp()) return;
+    await this.d.registry.forget(this.nodeId).catch(this.d.node.fail);
+    // This node's attachments stop counting now; its clients reattach elsewhere and are counted there.
+    await this.d.node.occupancy.removeNode(this.nodeId).catch(this.d.node.fail);
   }
 
   /** One pass; skipped when the previous one is still running or the link is down. */
@@ -88,6 +96,7 @@ export class Cluster {
       this.reassertWanted = false;
       this.lastReassert = now;
       await this.broadcast(await store.reassert(new Set(this.d.node.connections.keys()), now));
+      await this.d.node.occupancy.reassert();
       this.d.node.events.emit('cluster-reasserted');
     }
     if (now - this.upSince >= config.nodeDownTimeout) {
@@ -100,6 +109,7 @@ export class Cluster {
           `cluster: node ${dead} is down; ${count(removed)} of its members left`,
         );
         await this.broadcast(removed);
+        await this.d.node.occupancy.removeNode(dead);
         await registry.forget(dead);
         await this.d.bus.publish({ type: 'node-down', nodeId: dead, by: this.nodeId });
       }
@@ -112,6 +122,10 @@ export class Cluster {
   }
 
   private onMessage(m: ClusterMessage): void {
+    if (m.type === 'occupancy-changed') {
+      if (m.nodeId !== this.nodeId) this.d.node.occupancy.remoteChanged(m.channels);
+      return;
+    }
     if (m.type === 'node-down' && m.nodeId === this.nodeId) {
       // Another node took this one for dead (it stalled past nodeDownTimeout) and removed its members: they are
       // still here, so write them back (and announce them) on the next pass.

@@ -49,6 +49,11 @@ export interface Config {
   /** Most presence items in one batched PRESENCE message. */
   presenceBatchMaxItems: number;
   presenceBatchMinSubscribers: number;
+  /**
+   * Occupancy events (`occupancy=metrics` channel param): changes on a channel within this window (ms) are merged
+   * into one `[meta]occupancy` message, so a busy channel sends at most one per window.
+   */
+  occupancyEventInterval: number;
   maxChannelsPerConnection: number;
   maxChannelNameLength: number;
   maxClientIdLength: number;
@@ -122,6 +127,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   presenceBatchWindow: 20,
   presenceBatchMaxItems: 500,
   presenceBatchMinSubscribers: 50,
+  occupancyEventInterval: 250,
   maxChannelsPerConnection: 1_000,
   maxChannelNameLength: 2_048,
   maxClientIdLength: 256,

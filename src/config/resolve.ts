@@ -33,6 +33,7 @@ function validateConfig(c: Config): void {
     'maxMembersPerChannel',
     'syncPageSize',
     'presenceBatchMaxItems',
+    'occupancyEventInterval',
     'maxChannelsPerConnection',
     'maxChannelNameLength',
     'maxClientIdLength',

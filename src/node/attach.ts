@@ -2,6 +2,7 @@ import { channelKey, validateChannelName } from '../channel/channel-name.ts';
 import { grantModes, permittedModes } from '../channel/modes.ts';
 import { Attachment, type Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
+import { honouredParams, wantsOccupancy } from '../occupancy/occupancy-param.ts';
 import { Action, Flag, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import { formatSerial, parseSerial } from '../store/serial.ts';
@@ -35,6 +36,7 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   const name = validateChannelName(message.channel, node.config.maxChannelNameLength);
   const modes = grantModes(message.flags, permittedModes(conn.identity.capability, name));
   if (modes === 0) throw ErrorInfo.of('capabilityDenied', `no access to channel ${name}`);
+  const occupancy = wantsOccupancy(message.params);
   if (!conn.attachments.has(name) && conn.attachments.size >= node.config.maxChannelsPerConnection) {
     throw ErrorInfo.of('tooManyChannels', `limit is ${node.config.maxChannelsPerConnection}`);
   }
@@ -49,6 +51,7 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   att.modes = modes;
   att.pending = [];
   att.lastSeq = 0;
+  node.occupancy.touch(key);
 
   const current = parseSerial(await node.broker.currentSerial(key));
   const requested = parseSerial(message.channelSerial);
@@ -68,7 +71,8 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
     flags,
     channelSerial: current ? formatSerial(current) : undefined,
   };
-  if (message.params) attached.params = {};
+  const params = honouredParams(message.params, occupancy);
+  if (params) attached.params = params;
   if (message.channelSerial && !replay) attached.error = ErrorInfo.of('channelHistoryExpired').toWire();
   conn.send(attached);
   if (members.length > 0) for (const page of node.presence.syncPages(name, members, node.config.syncPageSize)) conn.send(page);
@@ -81,6 +85,8 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   // (its presence effect is in the SYNC), including held or batched events that reach us late.
   att.lastSeq = Math.max(att.lastSeq, current?.seq ?? 0);
   for (const event of pending) deliverTo(att, event);
+  if (occupancy) node.occupancy.listen(att);
+  else node.occupancy.unlisten(att);
 }
 
 /** DETACH → DETACHED; the connection's members on the channel leave at once (Ably §3.3). */

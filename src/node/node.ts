@@ -7,10 +7,13 @@ import { type Attachment, Connection } from '../connection/connection.ts';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../observability/logger.ts';
+import { OccupancyService } from '../occupancy/occupancy-service.ts';
 import { PresenceService } from '../presence/presence-service.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
 import type { Broker } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import { MemoryOccupancyStore } from '../store/memory/memory-occupancy-store.ts';
+import type { OccupancyStore } from '../store/occupancy-store.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import { type ConnectParams, parseConnectParams } from './connect-params.ts';
@@ -30,6 +33,8 @@ export interface NodeDeps {
   history: HistoryStore;
   /** Cluster mode: connection state shared with other nodes, so a client can resume on any of them. */
   directory?: ConnectionDirectory;
+  /** Cluster mode: each node's attachment counts per channel; default in memory (one node). */
+  occupancyStore?: OccupancyStore;
   logger?: Logger;
 }
 
@@ -58,6 +63,8 @@ export class Node {
   readonly broker: Broker;
   readonly history: HistoryStore;
   readonly presence: PresenceService;
+  /** Channel occupancy for REST and `[meta]occupancy` events. */
+  readonly occupancy: OccupancyService;
   readonly channels = new ChannelRegistry();
   readonly connections = new Map<string, Connection>();
   private readonly byKey = new Map<string, Connection>();
@@ -94,7 +101,19 @@ export class Node {
       },
       (channel) => this.channels.attachments(channel),
     );
-    this.broker.onEvent((event) => this.batcher.deliver(event));
+    this.occupancy = new OccupancyService({
+      nodeId: deps.config.serverId,
+      clock: deps.clock,
+      interval: deps.config.occupancyEventInterval,
+      store: deps.occupancyStore ?? new MemoryOccupancyStore(),
+      attachments: (channel) => this.channels.attachments(channel),
+      presenceCount: (channel) => this.presence.store.count(channel),
+      fail: this.fail,
+    });
+    this.broker.onEvent((event) => {
+      this.batcher.deliver(event);
+      if (event.message.action === Action.PRESENCE) this.occupancy.presenceChanged(event.channel);
+    });
     const tick = Math.min(1000, Math.max(25, Math.floor(deps.config.minHeartbeatInterval / 4)));
     this.livenessTimer = this.clock.setInterval(() => checkLiveness(this), tick);
   }
@@ -281,6 +300,7 @@ export class Node {
     }
     this.setKeys(conn, presentedKey, newKey);
     this.directory?.connected(recordOf(conn));
+    this.occupancy.connectionChanged(conn);
     this.sendConnected(conn);
     this.lifecycle({ phase: 'resumed', connectionId: conn.id, clientId: conn.clientId });
     return conn;
@@ -333,6 +353,7 @@ export class Node {
       att.state = 'suspended';
       att.pending = [];
     }
+    this.occupancy.connectionChanged(conn);
     this.events.emit('transport-lost', conn.id);
     this.lifecycle({ phase: 'disconnected', connectionId: conn.id, clientId: conn.clientId, reason });
     this.directory?.disconnected(conn.id, conn.serials.highWater, this.clock.now() + conn.options.remainPresentFor);
@@ -371,6 +392,8 @@ export class Node {
 
   removeAttachment(att: Attachment): void {
     att.connection.attachments.delete(att.name);
+    this.occupancy.unlisten(att);
+    this.occupancy.touch(att.channel);
     if (this.channels.remove(att)) this.broker.unsubscribe(att.channel).catch(this.fail);
   }
 
@@ -382,6 +405,7 @@ export class Node {
   shutdown(): void {
     this.clock.clearInterval(this.livenessTimer);
     this.batcher.flushAll();
+    this.occupancy.close();
     const error = ErrorInfo.of('disconnected', 'server shutting down').toWire();
     for (const conn of this.connections.values()) {
       const t = conn.transport;

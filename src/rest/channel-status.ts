@@ -1,9 +1,9 @@
 import { allows } from '../auth/capability.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
+import type { ChannelMetrics } from '../occupancy/metrics.ts';
 import { type AuthedRequest, authed, type ChannelRequest, channelRequest, type RestRequest } from './context.ts';
 import { CURSOR_PARAM, linkHeader, parseLimit } from './history-params.ts';
-import { type ChannelMetrics, occupancyMetrics } from './occupancy.ts';
 import { sendBody } from './respond.ts';
 
 /** Ably's ChannelDetails, as `channel.status()` and `GET /channels` return it. */
@@ -14,14 +14,12 @@ export interface ChannelDetails {
 }
 
 /**
- * Occupancy of one channel on this node: attachments of live connections (a connection waiting to resume is not
- * counted until it is back) and the presence set, which does include members within their remainPresentFor.
- * Single node: attachments held by other cluster nodes are not seen here.
+ * Occupancy of one channel across the cluster (src/occupancy/occupancy-service.ts): attachments of live connections
+ * (a connection waiting to resume is not counted until it is back) and the presence set, which does include members
+ * within their remainPresentFor. Other nodes' attachments are seen within one occupancyEventInterval.
  */
 async function channelDetails(node: Node, key: string, name: string): Promise<ChannelDetails> {
-  const modes: number[] = [];
-  for (const att of node.channels.attachments(key)) if (att.connection.state === 'connected') modes.push(att.modes);
-  const metrics = occupancyMetrics(modes, await node.presence.store.count(key));
+  const metrics = await node.occupancy.metrics(key);
   const isActive = metrics.connections > 0 || metrics.presenceMembers > 0;
   return { channelId: name, name, status: { isActive, occupancy: { metrics } } };
 }

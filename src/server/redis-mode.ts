@@ -9,12 +9,13 @@ import { closeRedisClients, connectRedisClients, createRedisClients, type RedisC
 import { RedisConnectionDirectory } from '../store/redis/redis-connection-directory.ts';
 import { RedisHistoryStore } from '../store/redis/redis-history-store.ts';
 import { RedisNodeRegistry } from '../store/redis/redis-node-registry.ts';
+import { RedisOccupancyStore } from '../store/redis/redis-occupancy-store.ts';
 import { RedisPresenceStore } from '../store/redis/redis-presence-store.ts';
 import type { Clock } from '../time/clock.ts';
 
 /** Cluster mode's backends for the Node, plus the lifecycle the composition root drives. */
 export interface RedisMode {
-  deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'directory'>;
+  deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'directory' | 'occupancyStore'>;
   /** Connects to Redis (rejects if unreachable) and starts heartbeats, reaping and sweeping for `node`. */
   start(node: Node): Promise<void>;
   /** The cluster's nodes and their last heartbeats (the dashboard's node list). */
@@ -59,9 +60,11 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger): R
     (connectionId) => presenceStore.adopt(connectionId),
   );
   const registry = new RedisNodeRegistry(clients.command, keys);
+  // Rewritten with every re-assert (memberTtl / 3); the TTL only matters if every node died.
+  const occupancyStore = new RedisOccupancyStore(clients.command, keys, { ttl: config.memberTtl });
   let cluster: Cluster | undefined;
   return {
-    deps: { presenceStore, broker, history, directory },
+    deps: { presenceStore, broker, history, directory, occupancyStore },
     async start(node) {
       await connectRedisClients(clients);
       const info = await clients.command.info('server');

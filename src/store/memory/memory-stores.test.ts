@@ -1,9 +1,11 @@
 import { ManualClock } from '../../time/manual-clock.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
+import { runOccupancyStoreContract } from '../contract/occupancy-store.contract.ts';
 import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
 import { MemoryBroker } from './memory-broker.ts';
 import { MemoryHistoryStore } from './memory-history-store.ts';
+import { MemoryOccupancyStore } from './memory-occupancy-store.ts';
 import { MemoryPresenceStore } from './memory-presence-store.ts';
 
 runPresenceStoreContract({
@@ -30,4 +32,12 @@ runHistoryStoreContract({
     return { store: new MemoryHistoryStore(clock, limits), clock };
   },
   skip: { 'out-of-order-append': 'memory: single node only; its one broker appends in seq order' },
+});
+
+runOccupancyStoreContract({
+  name: 'memory',
+  create: async () => {
+    const store = new MemoryOccupancyStore();
+    return { store, peer: store };
+  },
 });

@@ -31,6 +31,16 @@ export class RedisKeys {
     return `${this.channel('pd', channel)}:${connectionId}`;
   }
 
+  /** HASH nodeId → that node's attachment counts on the channel (src/occupancy/metrics.ts `encodeCounts`). */
+  occupancy(channel: string): string {
+    return this.channel('occ', channel);
+  }
+
+  /** SET of channel keys where a node has occupancy counts, so reaping it finds them. */
+  nodeOccupancy(nodeId: string): string {
+    return `${this.prefix}occn:{n:${nodeId}}`;
+  }
+
   /** Per-channel event counter (INCR) and its epoch. */
   seq(channel: string): string {
     return this.channel('seq', channel);

@@ -5,11 +5,13 @@ import type { PresenceMember } from '../../presence/member.ts';
 import { ManualClock } from '../../time/manual-clock.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
+import { runOccupancyStoreContract } from '../contract/occupancy-store.contract.ts';
 import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
 import { RedisKeys } from './keys.ts';
 import { RedisBroker } from './redis-broker.ts';
 import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from './redis-client.ts';
 import { RedisHistoryStore } from './redis-history-store.ts';
+import { RedisOccupancyStore } from './redis-occupancy-store.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
 
 const skipAll = redisSkip();
@@ -53,6 +55,19 @@ for (const sharded of [true, false]) {
     },
   });
 }
+
+runOccupancyStoreContract({
+  name: 'redis',
+  skipAll,
+  create: async (t) => {
+    const keys = new RedisKeys(redis.prefix(t));
+    const [a, b] = [await clients(t), await clients(t)];
+    return {
+      store: new RedisOccupancyStore(a.command, keys, { ttl: 60_000 }),
+      peer: new RedisOccupancyStore(b.command, keys, { ttl: 60_000 }),
+    };
+  },
+});
 
 runHistoryStoreContract({
   name: 'redis',

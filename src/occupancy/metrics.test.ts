@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_MODES, Flag } from '../protocol/index.ts';
-import { occupancyMetrics } from './occupancy.ts';
+import {
+  addCounts,
+  channelMetrics,
+  countAttachments,
+  decodeCounts,
+  encodeCounts,
+  NO_ATTACHMENTS,
+  occupancyMetrics,
+} from './metrics.ts';
 
 test('an empty channel has zero of everything', () => {
   assert.deepEqual(occupancyMetrics([], 0), {
@@ -37,4 +45,22 @@ test('presence members are reported as given, independent of attachments', () =>
   // A member may outlive its attachment for remainPresentFor after an abrupt drop.
   assert.equal(occupancyMetrics([], 2).presenceMembers, 2);
   assert.equal(occupancyMetrics([], 2).connections, 0);
+});
+
+test('counts of several nodes add up and survive their stored form', () => {
+  const a = countAttachments([DEFAULT_MODES, Flag.SUBSCRIBE]);
+  const b = countAttachments([Flag.PRESENCE]);
+  const sum = addCounts(decodeCounts(encodeCounts(a)), decodeCounts(encodeCounts(b)));
+  assert.deepEqual(channelMetrics(sum, 1), {
+    connections: 3,
+    publishers: 1,
+    subscribers: 2,
+    presenceConnections: 2,
+    presenceMembers: 1,
+    presenceSubscribers: 1,
+  });
+});
+
+test('a malformed stored form counts as nothing', () => {
+  for (const bad of ['', '1,2', '1,2,3,4,x', '1,2,3,4,-1', '1,2,3,4,5,6']) assert.deepEqual(decodeCounts(bad), NO_ATTACHMENTS);
 });

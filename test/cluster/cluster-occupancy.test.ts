@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type * as Ably from 'ably';
+import type { ChannelMetrics } from '../../src/occupancy/metrics.ts';
+import { redisSkip, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { Collector } from '../helpers/server.ts';
+import { clientFor, FAST_CLUSTER, spawnNode, startNodes } from './cluster-helpers.ts';
+
+const skip = redisSkip();
+const redis = (skip ? undefined : await startRedis({ after })) as TestRedis;
+
+const last = <T>(items: T[]): T | undefined => items[items.length - 1];
+
+describe('cluster on Redis: occupancy is cluster-wide', { skip }, () => {
+  it('events and REST count every node’s attachments; a killed node’s stop counting once it is reaped', async (t) => {
+    const prefix = redis.prefix(t);
+    const [a, b] = await startNodes(t, redis.url, prefix, 2, { occupancyEventInterval: 25 });
+    const victim = await spawnNode(t, redis.url, { redisPrefix: prefix, serverId: 'victim', ...FAST_CLUSTER });
+    const ch = 'room-occupancy';
+
+    const watcher = clientFor(t, a!.port);
+    const channel = watcher.channels.get(ch, { params: { occupancy: 'metrics' } });
+    const events = new Collector<ChannelMetrics>();
+    channel.subscribe('[meta]occupancy', (m: Ably.InboundMessage) =>
+      events.push((m.data as { metrics: ChannelMetrics }).metrics),
+    );
+    await channel.attach();
+    await events.count(1);
+
+    // Two members on node b, a subscriber-only client on the victim.
+    const members = [0, 1].map((i) => clientFor(t, b!.port, { clientId: `m${i}`, useBinaryProtocol: i === 0 }));
+    await Promise.all(members.map((c) => c.channels.get(ch).presence.enter()));
+    const doomed = clientFor(t, victim.port, { clientId: 'doomed' });
+    await doomed.channels.get(ch).presence.enter();
+    const reader = clientFor(t, victim.port);
+    await reader.channels.get(ch, { modes: ['SUBSCRIBE'] }).attach();
+    const all = {
+      connections: 5,
+      publishers: 4,
+      subscribers: 5,
+      presenceConnections: 4,
+      presenceMembers: 3,
+      presenceSubscribers: 4,
+    };
+    await events.until((items) => JSON.stringify(last(items)) === JSON.stringify(all));
+    // Every node's REST answers the same (the victim's own attachments counted live, the others' from Redis).
+    for (const node of [a!, b!]) assert.deepEqual((await node.rest().channels.get(ch).status()).status.occupancy.metrics, all);
+
+    // kill -9: nobody tells the cluster; the survivors reap the victim, its member leaves and its counts go.
+    await victim.kill();
+    const survivors = {
+      connections: 3,
+      publishers: 3,
+      subscribers: 3,
+      presenceConnections: 3,
+      presenceMembers: 2,
+      presenceSubscribers: 3,
+    };
+    await events.until((items) => JSON.stringify(last(items)) === JSON.stringify(survivors));
+    assert.deepEqual((await b!.rest().channels.get(ch).status()).status.occupancy.metrics, survivors);
+
+    // A graceful stop clears the node's attachment counts at once (its members keep their grace period).
+    await b!.server.close();
+    await events.until((items) => last(items)?.connections === 1);
+  });
+});
