@@ -3,18 +3,12 @@ import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
+import { chatOccupancyRoutes } from './chat/occupancy-route.ts';
 import { channelRequest, type Health, type RestRequest, type RestState } from './context.ts';
 import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
+import type { Handler, Route } from './route.ts';
 import { requestToken } from './token-route.ts';
-
-/** Serves one route; `params` are the path pattern's capture groups, still percent-encoded. */
-type Handler = (r: RestRequest, params: string[]) => Promise<void> | void;
-
-interface Route {
-  path: RegExp;
-  methods: Partial<Record<string, Handler>>;
-}
 
 /**
  * Every REST route. A path that matches with another method is 405 (40500); a path that matches nothing is 404
@@ -43,6 +37,8 @@ const ROUTES: Route[] = [
     path: /^\/channels\/([^/]+)\/presence\/history$/,
     methods: { GET: async (r, [ch]) => getPresenceHistory(await channelRequest(r, ch as string, 'history')) },
   },
+  // The Chat REST API (`@ably/chat`, X-Ably-Version 4): one file per resource under rest/chat/.
+  ...chatOccupancyRoutes,
 ];
 
 function sendHealth(r: RestRequest): void {
