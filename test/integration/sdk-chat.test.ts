@@ -1,67 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { after, describe, type TestContext, test } from 'node:test';
 import { ChatClient, type OccupancyEvent, type PresenceEvent, type RoomReactionEvent, type TypingSetEvent } from '@ably/chat';
-import * as Ably from 'ably';
+import { clientFor } from '../cluster/cluster-helpers.ts';
+import { sdkBackends } from '../helpers/backends.ts';
 import { redisSkip, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { Collector, startServer, TEST_KEY, type TestServer } from '../helpers/server.ts';
+import { Collector, startServer, TEST_KEY } from '../helpers/server.ts';
 
 // `@ably/chat` 1.4.0, unmodified, against real Rollcall servers: one node in memory, and two nodes sharing Redis
 // with the two users on different nodes (so every feature below also crosses nodes).
-const skipRedis = redisSkip();
-const redis = (skipRedis ? undefined : await startRedis({ after })) as TestRedis;
-
-interface Backend {
-  name: string;
-  skip: string | false;
-  /** Ports for user A and user B. */
-  start(t: import('node:test').TestContext): Promise<{ ports: [number, number]; servers: TestServer[] }>;
-}
+const redis: TestRedis | undefined = redisSkip() ? undefined : await startRedis({ after });
 
 const FAST = { occupancyEventInterval: 25 };
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'memory',
-    skip: false,
-    start: async (t) => {
-      const s = await startServer(t, FAST);
-      return { ports: [s.port, s.port], servers: [s] };
-    },
-  },
-  {
-    name: 'redis, two nodes',
-    skip: skipRedis,
-    start: async (t) => {
-      const prefix = redis.prefix(t);
-      const common = { ...FAST, redisUrl: redis.url, redisPrefix: prefix, nodeHeartbeatInterval: 100, nodeDownTimeout: 500 };
-      const a = await startServer(t, { ...common, serverId: 'chat-a' });
-      const b = await startServer(t, { ...common, serverId: 'chat-b' });
-      return { ports: [a.port, b.port], servers: [a, b] };
-    },
-  },
-];
+const BACKENDS = sdkBackends(redis);
 
 /** A user: a realtime client with a clientId (JSON for A, msgpack for B) and a ChatClient on it. */
-function user(t: import('node:test').TestContext, port: number, clientId: string, binary: boolean): ChatClient {
-  const realtime = new Ably.Realtime({
-    key: TEST_KEY,
-    clientId,
-    endpoint: 'localhost',
-    port,
-    tls: false,
-    useBinaryProtocol: binary,
-    logLevel: 0,
-  });
-  t.after(() => realtime.close());
-  return new ChatClient(realtime);
-}
+const user = (t: TestContext, port: number, clientId: string, binary: boolean): ChatClient =>
+  new ChatClient(clientFor(t, port, { clientId, useBinaryProtocol: binary }));
 
 const last = <T>(items: T[]): T | undefined => items[items.length - 1];
 
 for (const backend of BACKENDS) {
-  describe(`@ably/chat 1.4.0 (${backend.name})`, { skip: backend.skip }, () => {
+  describe(`@ably/chat 1.4.0 (${backend.name})`, { skip: backend.skip, timeout: 30_000 }, () => {
     test('presence: enter, update, leave seen by the other user; get() lists members', async (t) => {
-      const { ports } = await backend.start(t);
+      const { ports } = await backend.start(t, FAST);
       const roomA = await user(t, ports[0], 'alice', false).rooms.get('chat-presence');
       const roomB = await user(t, ports[1], 'bob', true).rooms.get('chat-presence');
       const seen = new Collector<PresenceEvent>();
@@ -86,7 +47,7 @@ for (const backend of BACKENDS) {
     });
 
     test('typing: keystroke and stop change the other user’s typing set', async (t) => {
-      const { ports } = await backend.start(t);
+      const { ports } = await backend.start(t, FAST);
       const roomA = await user(t, ports[0], 'alice', false).rooms.get('chat-typing');
       const roomB = await user(t, ports[1], 'bob', true).rooms.get('chat-typing');
       const sets = new Collector<TypingSetEvent>();
@@ -106,7 +67,7 @@ for (const backend of BACKENDS) {
     });
 
     test('occupancy: events on attach and on change, current, and occupancy.get() over REST', async (t) => {
-      const { ports } = await backend.start(t);
+      const { ports } = await backend.start(t, FAST);
       const roomB = await user(t, ports[1], 'bob', true).rooms.get('chat-occupancy', { occupancy: { enableEvents: true } });
       const events = new Collector<OccupancyEvent>();
       roomB.occupancy.subscribe(events.push);
@@ -128,7 +89,7 @@ for (const backend of BACKENDS) {
     });
 
     test('room reactions reach both users with name, metadata, headers and who sent them', async (t) => {
-      const { ports } = await backend.start(t);
+      const { ports } = await backend.start(t, FAST);
       const roomA = await user(t, ports[0], 'alice', false).rooms.get('chat-reactions');
       const roomB = await user(t, ports[1], 'bob', true).rooms.get('chat-reactions');
       const atA = new Collector<RoomReactionEvent>();
