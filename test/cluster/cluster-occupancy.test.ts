@@ -63,4 +63,39 @@ describe('cluster on Redis: occupancy is cluster-wide', { skip }, () => {
     await b!.server.close();
     await events.until((items) => last(items)?.connections === 1);
   });
+
+  it('after Redis restarts empty, every node writes its counts back', async (t) => {
+    const [a, b] = await startNodes(t, redis.url, redis.prefix(t), 2, { occupancyEventInterval: 25 });
+    const ch = 'room-occupancy-outage';
+    const watched = clientFor(t, a!.port).channels.get(ch, { params: { occupancy: 'metrics' } });
+    const seen = new Collector<ChannelMetrics>();
+    watched.subscribe('[meta]occupancy', (m: Ably.InboundMessage) => seen.push((m.data as { metrics: ChannelMetrics }).metrics));
+    await watched.attach();
+    await Promise.all(
+      [0, 1].map((i) =>
+        clientFor(t, b!.port, { clientId: `m${i}` })
+          .channels.get(ch)
+          .presence.enter(),
+      ),
+    );
+    await seen.until((items) => last(items)?.connections === 3 && last(items)?.presenceMembers === 2);
+    const metrics = async () => (await a!.rest().channels.get(ch).status()).status.occupancy.metrics;
+
+    const events = (n: typeof a, name: string) =>
+      new Promise<void>((resolve) => n!.server.node.events.once(name, () => resolve()));
+    const down = Promise.all([a, b].map((n) => events(n, 'cluster-link')));
+    await redis.stop();
+    await down;
+    const reasserted = events(b, 'cluster-reasserted');
+    await redis.start();
+    await reasserted;
+    assert.deepEqual(await metrics(), {
+      connections: 3,
+      publishers: 3,
+      subscribers: 3,
+      presenceConnections: 3,
+      presenceMembers: 2,
+      presenceSubscribers: 3,
+    });
+  });
 });
