@@ -153,10 +153,10 @@ export class LightClient {
     });
   }
 
-  /** ATTACH (default modes unless `flags`); resolves on ATTACHED. */
-  attach(channel: string, flags?: number): Promise<void> {
+  /** ATTACH (default modes unless `flags`, channel `params` if given); resolves on ATTACHED. */
+  attach(channel: string, flags?: number, params?: Record<string, string>): Promise<void> {
     const view = this.channel(channel);
-    this.send({ action: A.ATTACH, channel, flags });
+    this.send(params ? { action: A.ATTACH, channel, flags, params } : { action: A.ATTACH, channel, flags });
     return this.until(() => view.attached || this.closed);
   }
 

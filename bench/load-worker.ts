@@ -19,6 +19,8 @@ interface OpenArgs {
   roomSize?: number;
   offset?: number;
   flags?: number;
+  /** Channel params of the ATTACH, e.g. `{occupancy: 'metrics'}`. */
+  params?: Record<string, string>;
   concurrency?: number;
 }
 
@@ -29,6 +31,8 @@ let raw = false;
 const leaves: Array<{ clientId: string; at: number }> = [];
 let latencies: number[] = [];
 let received = 0;
+/** `[meta]occupancy` messages received by all clients. */
+let occupancyEvents = 0;
 
 /** Runs `fn` over items with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -100,11 +104,21 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
     );
     await pool(fresh, a.concurrency ?? 64, async (c, i) => {
       await c.connect();
-      if (a.channel && !a.raw) await c.attach(rooms[i] as string, a.flags);
+      if (a.params?.occupancy) {
+        c.onMessage = (_ch, msg) => {
+          if (msg.name === '[meta]occupancy') occupancyEvents++;
+        };
+      }
+      if (a.channel && !a.raw) await c.attach(rooms[i] as string, a.flags, a.params);
     });
     clients.push(...fresh);
     channelOf.push(...rooms);
     return { open: clients.length };
+  },
+
+  /** `[meta]occupancy` messages received so far by this worker's clients. */
+  async occupancyEvents() {
+    return { events: occupancyEvents };
   },
 
   /** Every client enters (its own clientId) on the channel, all at once. */

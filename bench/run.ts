@@ -9,6 +9,7 @@ import './scenarios/leave.ts';
 import './scenarios/fanout.ts';
 import './scenarios/cluster-fanout.ts';
 import './scenarios/cluster-storm.ts';
+import './scenarios/occupancy.ts';
 import { scenarios } from './scenarios/registry.ts';
 
 /**
