@@ -111,7 +111,8 @@ class Actor {
     const client = this.client;
     // An automatic re-entry that fails (RTP17e) surfaces only as a channel UPDATE with an error.
     this.channel.on('update', (change) => {
-      if (change.reason) this.stats.failed.push(`${this.clientId} channel update: ${change.reason.code} ${change.reason.message}`);
+      if (change.reason)
+        this.stats.failed.push(`${this.clientId} channel update: ${change.reason.code} ${change.reason.message}`);
     });
     let lastId: string | undefined;
     client.connection.on('connected', (change) => {
