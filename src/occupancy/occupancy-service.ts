@@ -53,6 +53,8 @@ export class OccupancyService {
   private timer: TimerHandle | undefined;
   private flushing = false;
   private failing = false;
+  /** Shut down: nothing is written any more (a late write would outlive this node's removal from the store). */
+  private closed = false;
   private announce: ((channels: string[]) => void) | undefined;
   private readonly idPrefix = `occ-${randomBytes(4).toString('hex')}`;
   private sent = 0;
@@ -66,8 +68,9 @@ export class OccupancyService {
 
   /** This node's attachments of the channel changed (attach, detach, modes). */
   touch(channel: string): void {
+    if (this.closed) return;
     this.dirty.add(channel);
-    if (!this.timer) this.timer = this.d.clock.setTimeout(() => this.flush(), this.d.interval);
+    this.touchLater();
   }
 
   /** A connection dropped or came back: its attachments stop or start counting. */
@@ -116,6 +119,7 @@ export class OccupancyService {
    * repairs what was lost while the backend was down or after it lost its data).
    */
   async reassert(): Promise<void> {
+    if (this.closed) return;
     const channels = new Set([...this.written.keys(), ...this.unsaved]);
     this.unsaved.clear();
     const entries: NodeChannelCounts[] = [];
@@ -136,10 +140,15 @@ export class OccupancyService {
     this.remoteChanged(channels);
   }
 
-  /** Stops the timer (shutdown); pending changes are dropped. */
+  /**
+   * Shutdown: stops the timer and ignores later changes (clients dropping as the server stops), so nothing is
+   * written after the cluster layer removes this node's counts. Pending changes are dropped.
+   */
   close(): void {
+    this.closed = true;
     if (this.timer) this.d.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.dirty.clear();
   }
 
   /** Attachments of live connections count; one waiting to resume does not until it is back. */
@@ -171,7 +180,7 @@ export class OccupancyService {
   }
 
   private touchLater(): void {
-    if (!this.timer) this.timer = this.d.clock.setTimeout(() => this.flush(), this.d.interval);
+    if (!this.timer && !this.closed) this.timer = this.d.clock.setTimeout(() => this.flush(), this.d.interval);
   }
 
   private async pass(): Promise<void> {
