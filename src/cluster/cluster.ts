@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
 import type { Node } from '../node/node.ts';
+import type { PresenceCause } from '../presence/presence-service.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import type { ClusterBus, ClusterLink } from './cluster-bus.ts';
 import type { ClusterMessage } from './cluster-message.ts';
@@ -95,7 +96,8 @@ export class Cluster {
     if (this.reassertWanted || now - this.lastReassert >= config.memberTtl / 3) {
       this.reassertWanted = false;
       this.lastReassert = now;
-      await this.broadcast(await store.reassert(new Set(this.d.node.connections.keys()), now));
+      // Members of connections that ended while Redis was unreachable (closed or expired meanwhile).
+      await this.broadcast(await store.reassert(new Set(this.d.node.connections.keys()), now), 'close');
       await this.d.node.occupancy.reassert();
       this.d.node.events.emit('cluster-reasserted');
     }
@@ -108,17 +110,17 @@ export class Cluster {
           { nodeId: this.nodeId, deadNode: dead, membersLeft: count(removed) },
           `cluster: node ${dead} is down; ${count(removed)} of its members left`,
         );
-        await this.broadcast(removed);
+        await this.broadcast(removed, 'node-down');
         await this.d.node.occupancy.removeNode(dead);
         await registry.forget(dead);
         await this.d.bus.publish({ type: 'node-down', nodeId: dead, by: this.nodeId });
       }
     }
-    await this.broadcast(await store.sweepLeaves(clock.now()));
+    await this.broadcast(await store.sweepLeaves(clock.now()), 'timeout');
   }
 
-  private async broadcast(removed: ChannelDiffs): Promise<void> {
-    for (const { channel, diff } of removed) await this.d.node.presence.broadcastLeaves(channel, diff);
+  private async broadcast(removed: ChannelDiffs, cause: PresenceCause): Promise<void> {
+    for (const { channel, diff } of removed) await this.d.node.presence.broadcastLeaves(channel, diff, cause);
   }
 
   private onMessage(m: ClusterMessage): void {

@@ -9,6 +9,35 @@ export interface KeyConfig {
 /** Log levels, most severe first; `silent` writes nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Event sources a webhook can carry: Ably's four plus Rollcall's client-level presence transitions. */
+export const WEBHOOK_SOURCES = [
+  'channel.presence',
+  'client.presence',
+  'channel.message',
+  'channel.lifecycle',
+  'channel.occupancy',
+] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+
+/** One outbound webhook (an Ably "integration rule" of type HTTP). */
+export interface WebhookConfig {
+  /** http:// or https:// endpoint receiving POSTs. */
+  url: string;
+  sources: WebhookSource[];
+  /** Regular expression on the channel name (without app id); absent: every channel. */
+  channelFilter?: string;
+  /** Ably's enveloped format (default true). Without it each request carries one item's `data` and X-Ably-Envelope-* headers. */
+  enveloped?: boolean;
+  /** Several items per request (default true); false: one item per request. */
+  batched?: boolean;
+  /**
+   * Name of a configured key (`appId.keyId`): requests carry X-Ably-Key and X-Ably-Signature (base64 HMAC-SHA256 of
+   * the raw body with that key's secret), and the webhook only sees that key's app.
+   */
+  signWithKey?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+}
 
 /** All of Rollcall's settings. Build one with {@link resolveConfig}; nothing else fills defaults. */
 export interface Config {
@@ -104,6 +133,25 @@ export interface Config {
   dashboardToken?: string;
   /** How often the dashboard's server-side feed samples occupancy, grace periods and nodes (sent only on change), ms. */
   dashboardPushInterval: number;
+  /** Client-level presence transitions (`client.online` / `client.offline` on `[meta]clients` and webhooks). */
+  clientTransitions: boolean;
+  /** Outbound webhooks (src/integrations); empty: none. */
+  webhooks: WebhookConfig[];
+  /** How long a webhook waits for more items before sending a batch, ms. */
+  webhookBatchWindow: number;
+  /** Most items in one webhook request. */
+  webhookBatchMaxItems: number;
+  /** First retry delay after a failed webhook request, doubled per failure up to webhookBackoffMax, ms. */
+  webhookBackoffBase: number;
+  webhookBackoffMax: number;
+  /** How long an item is retried before it is dropped (logged), ms. */
+  webhookRetryHorizon: number;
+  /** Items queued per webhook; beyond it new items are dropped (counted and logged). */
+  webhookQueueLimit: number;
+  /** A webhook request that has not answered by then counts as failed, ms. */
+  webhookRequestTimeout: number;
+  /** Cluster mode: how long one node's claim to deliver a webhook lasts without renewal (node death hand-over), ms. */
+  webhookLeaseTtl: number;
 }
 
 export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
@@ -148,4 +196,14 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   logLevel: 'info',
   dashboard: true,
   dashboardPushInterval: 1_000,
+  clientTransitions: true,
+  webhooks: [],
+  webhookBatchWindow: 1_000,
+  webhookBatchMaxItems: 100,
+  webhookBackoffBase: 1_000,
+  webhookBackoffMax: 60_000,
+  webhookRetryHorizon: 30 * 60 * 1000,
+  webhookQueueLimit: 10_000,
+  webhookRequestTimeout: 15_000,
+  webhookLeaseTtl: 30_000,
 };

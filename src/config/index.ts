@@ -1,2 +1,11 @@
-export { type Config, DEFAULT_CONFIG, type KeyConfig, LOG_LEVELS, type LogLevel } from './config.ts';
+export {
+  type Config,
+  DEFAULT_CONFIG,
+  type KeyConfig,
+  LOG_LEVELS,
+  type LogLevel,
+  WEBHOOK_SOURCES,
+  type WebhookConfig,
+  type WebhookSource,
+} from './config.ts';
 export { resolveConfig } from './resolve.ts';

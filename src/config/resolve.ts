@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseApiKey } from '../auth/api-key.ts';
 import { parseCapability } from '../auth/capability.ts';
 import { type Config, DEFAULT_CONFIG, LOG_LEVELS } from './config.ts';
+import { validateWebhooks } from './webhooks.ts';
 
 /** Fills defaults and checks every value and the relations between them. Throws an Error naming the bad setting. */
 export function resolveConfig(partial: Partial<Config> = {}): Config {
@@ -48,6 +49,14 @@ function validateConfig(c: Config): void {
     'nodeDownTimeout',
     'memberTtl',
     'dashboardPushInterval',
+    'webhookBatchWindow',
+    'webhookBatchMaxItems',
+    'webhookBackoffBase',
+    'webhookBackoffMax',
+    'webhookRetryHorizon',
+    'webhookQueueLimit',
+    'webhookRequestTimeout',
+    'webhookLeaseTtl',
   ];
   for (const name of positive) {
     const v = c[name];
@@ -108,4 +117,9 @@ function validateConfig(c: Config): void {
     if (names.has(parsed.name)) throw new Error(`config: duplicate key ${parsed.name}`);
     names.add(parsed.name);
   }
+  if (c.webhookBackoffBase > c.webhookBackoffMax) throw new Error('config: webhookBackoffBase exceeds webhookBackoffMax');
+  // A lease shorter than one request would hand a webhook to a second node while the first is still sending.
+  if (c.webhookLeaseTtl <= c.webhookRequestTimeout) throw new Error('config: webhookLeaseTtl must exceed webhookRequestTimeout');
+  if (typeof c.clientTransitions !== 'boolean') throw new Error('config: clientTransitions must be true or false');
+  validateWebhooks(c.webhooks, c.keys);
 }

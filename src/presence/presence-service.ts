@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from '../connection/connection.ts';
 import { Action, PresenceAction, type PresenceMessage, type ProtocolMessage } from '../protocol/index.ts';
-import type { Broker } from '../store/broker.ts';
+import type { Broker, ChannelEvent } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
 import type { Clock } from '../time/clock.ts';
 import { isEmptyDiff, type PresenceDiff, type PresenceMember } from './member.ts';
 
 const channelName = (key: string): string => key.slice(key.indexOf(':') + 1);
+
+/** Why a presence event's LEAVEs happened: a client's LEAVE, or the server path that removed the members. */
+export type PresenceCause = 'leave' | 'detach' | 'close' | 'timeout' | 'node-down';
+
+/**
+ * Told of every presence event right after it is published, on the one node that published it (so once
+ * cluster-wide). Must return at once and never throw: presence does not wait for it (src/integrations).
+ */
+export type PresenceObserver = (event: ChannelEvent, cause: PresenceCause) => void;
 
 /**
  * Owns presence side effects: turns diffs into broadcasts and history, builds SYNC pages, and runs the
@@ -18,6 +27,8 @@ export class PresenceService {
   private readonly leavePrefix = `srv-${randomBytes(4).toString('hex')}`;
   private leaveCount = 0;
   private syncCount = 0;
+  /** Set by the composition root when integrations (client transitions, webhooks) are on. */
+  observer: PresenceObserver | undefined;
 
   constructor(
     readonly store: PresenceStore,
@@ -46,13 +57,19 @@ export class PresenceService {
     return out;
   }
 
-  /** Publishes presence items on a channel and records them in presence history. */
-  async broadcast(channel: string, message: Omit<ProtocolMessage, 'action' | 'channel'>, origin?: string): Promise<void> {
+  /** Publishes presence items on a channel and records them in presence history. `cause`: why its LEAVEs happened. */
+  async broadcast(
+    channel: string,
+    message: Omit<ProtocolMessage, 'action' | 'channel'>,
+    origin?: string,
+    cause: PresenceCause = 'leave',
+  ): Promise<void> {
     const event = await this.broker.publish(
       channel,
       { action: Action.PRESENCE, channel: channelName(channel), ...message },
       origin,
     );
+    this.observer?.(event, cause);
     await this.history.append('presence', event);
   }
 
@@ -62,8 +79,9 @@ export class PresenceService {
    * timestamp; and ENTERs of members written back after the cluster lost them (they keep their own id).
    * A LEAVE's timestamp is never older than the member it removes: the removal may have been timed before a re-entry
    * that it then took away, and an SDK drops a synthesized LEAVE older than the member it holds.
+   * `cause`: why the members left, for observers (client transitions).
    */
-  async broadcastLeaves(channel: string, diff: PresenceDiff): Promise<void> {
+  async broadcastLeaves(channel: string, diff: PresenceDiff, cause: PresenceCause = 'close'): Promise<void> {
     if (isEmptyDiff(diff)) return;
     const id = `${this.leavePrefix}:${this.leaveCount++}`;
     const restored = diff.entered.map((m) => asItem(PresenceAction.ENTER, m));
@@ -72,19 +90,19 @@ export class PresenceService {
       id: `${id}:${i}`,
       timestamp: Math.max(item.timestamp ?? 0, diff.left[i]?.timestamp ?? 0),
     }));
-    await this.broadcast(channel, { id, timestamp: this.clock.now(), presence: [...restored, ...leaves] });
+    await this.broadcast(channel, { id, timestamp: this.clock.now(), presence: [...restored, ...leaves] }, undefined, cause);
   }
 
-  /** Removes every member of the connection at once, broadcasting their LEAVEs. */
-  async removeConnection(connectionId: string): Promise<void> {
+  /** Removes every member of the connection at once, broadcasting their LEAVEs (cause: close, or grace period over). */
+  async removeConnection(connectionId: string, cause: PresenceCause = 'close'): Promise<void> {
     const removed = await this.store.removeConnection(connectionId, this.clock.now());
-    for (const { channel, diff } of removed) await this.broadcastLeaves(channel, diff);
+    for (const { channel, diff } of removed) await this.broadcastLeaves(channel, diff, cause);
   }
 
   /** Removes the connection's members on one channel (DETACH). */
   async removeFromChannel(channel: string, connectionId: string): Promise<void> {
     const diff = await this.store.removeConnectionFromChannel(channel, connectionId, this.clock.now());
-    await this.broadcastLeaves(channel, diff);
+    await this.broadcastLeaves(channel, diff, 'detach');
   }
 
   /** Starts the grace period after an abrupt drop: members leave after `remainPresentFor` unless cancelled. */
@@ -92,7 +110,7 @@ export class PresenceService {
     this.cancelLeave(conn);
     conn.leaveTimer = this.clock.setTimeout(() => {
       conn.leaveTimer = undefined;
-      this.removeConnection(conn.id).catch(onError);
+      this.removeConnection(conn.id, 'timeout').catch(onError);
     }, conn.options.remainPresentFor);
   }
 

@@ -5,6 +5,10 @@ import type { Duplex } from 'node:stream';
 import { type Config, resolveConfig } from '../config/index.ts';
 import { createDashboard } from '../dashboard/dashboard-handler.ts';
 import { nodeStatuses } from '../dashboard/node-status.ts';
+import { Integrations } from '../integrations/integrations.ts';
+import { MemoryDeliveryQueue } from '../integrations/memory-delivery-queue.ts';
+import { MemoryDeviceRegistry } from '../integrations/memory-device-registry.ts';
+import { ObservedBroker } from '../integrations/observed-broker.ts';
 import { Node } from '../node/node.ts';
 import { logConnectionLifecycle } from '../observability/connection-log.ts';
 import { type Logger, silentLogger, textLogger } from '../observability/logger.ts';
@@ -31,6 +35,8 @@ export interface RollcallServer {
   readonly config: Config;
   /** Whether the port speaks HTTPS and WSS (tlsCert and tlsKey configured). */
   readonly tls: boolean;
+  /** Client transitions, `[meta]clients` and webhooks. */
+  readonly integrations: Integrations;
   listen(): Promise<AddressInfo>;
   /** Tells clients to reconnect, closes sockets, and stops listening; resolves when done or after shutdownDrainTime. */
   close(): Promise<void>;
@@ -45,16 +51,25 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   const tls = config.tlsCert !== undefined ? loadTlsMaterial(config.tlsCert, config.tlsKey as string) : undefined;
   // Cluster mode only when a Redis URL is configured; ioredis is loaded only then.
   const redis = config.redisUrl ? createRedisMode(config, clock, logger) : undefined;
-  const node = new Node({
+  const backends = redis?.deps ?? {
+    presenceStore: new MemoryPresenceStore(),
+    broker: new MemoryBroker(),
+    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+  };
+  const integrations = new Integrations({
     config,
     clock,
-    logger,
-    ...(redis?.deps ?? {
-      presenceStore: new MemoryPresenceStore(),
-      broker: new MemoryBroker(),
-      history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
-    }),
+    broker: backends.broker,
+    history: backends.history,
+    log: (message) => logger.warn({ component: 'integrations' }, message),
+    ...(redis?.integrations ?? { devices: new MemoryDeviceRegistry(), queue: new MemoryDeliveryQueue(clock) }),
   });
+  // Published messages reach channel.message webhooks through the broker, so realtime and REST need no hook.
+  const broker = integrations.dispatcher.wantsSource('channel.message')
+    ? new ObservedBroker(backends.broker, integrations.observePublish)
+    : backends.broker;
+  const node = new Node({ config, clock, logger, ...backends, broker });
+  node.presence.observer = integrations.observePresence;
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
   const endpoint = new WsEndpoint(config.maxFrameSize * 2);
   // Cluster mode: a node cut off from Redis keeps its clients but reports itself unhealthy and not ready.
@@ -103,8 +118,10 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     node,
     config,
     tls: tls !== undefined,
+    integrations,
     listen: async () => {
       await redis?.start(node);
+      integrations.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.port, config.host, () => resolve(http.address() as AddressInfo));
@@ -119,6 +136,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       endpoint.terminateAll();
       http.closeAllConnections();
       await stopped;
+      await integrations.stop();
       await node.broker.close();
       await redis?.stop();
     },

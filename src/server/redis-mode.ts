@@ -1,5 +1,7 @@
 import { Cluster } from '../cluster/cluster.ts';
 import type { Config } from '../config/index.ts';
+import type { DeliveryQueue } from '../integrations/delivery-queue.ts';
+import type { DeviceRegistry } from '../integrations/device-registry.ts';
 import type { Node, NodeDeps } from '../node/node.ts';
 import type { Logger } from '../observability/logger.ts';
 import { RedisKeys } from '../store/redis/keys.ts';
@@ -7,6 +9,8 @@ import { RedisBroker } from '../store/redis/redis-broker.ts';
 import { RedisBus, RedisLink } from '../store/redis/redis-bus.ts';
 import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from '../store/redis/redis-client.ts';
 import { RedisConnectionDirectory } from '../store/redis/redis-connection-directory.ts';
+import { RedisDeliveryQueue } from '../store/redis/redis-delivery-queue.ts';
+import { RedisDeviceRegistry } from '../store/redis/redis-device-registry.ts';
 import { RedisHistoryStore } from '../store/redis/redis-history-store.ts';
 import { RedisNodeRegistry } from '../store/redis/redis-node-registry.ts';
 import { RedisOccupancyStore } from '../store/redis/redis-occupancy-store.ts';
@@ -16,6 +20,8 @@ import type { Clock } from '../time/clock.ts';
 /** Cluster mode's backends for the Node, plus the lifecycle the composition root drives. */
 export interface RedisMode {
   deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'directory' | 'occupancyStore'>;
+  /** Shared device sets and webhook queues, so transitions happen once and deliveries survive a node. */
+  integrations: { devices: DeviceRegistry; queue: DeliveryQueue };
   /** Connects to Redis (rejects if unreachable) and starts heartbeats, reaping and sweeping for `node`. */
   start(node: Node): Promise<void>;
   /** The cluster's nodes and their last heartbeats (the dashboard's node list). */
@@ -65,6 +71,10 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger): R
   let cluster: Cluster | undefined;
   return {
     deps: { presenceStore, broker, history, directory, occupancyStore },
+    integrations: {
+      devices: new RedisDeviceRegistry(clients.command, keys),
+      queue: new RedisDeliveryQueue(clients.command, keys),
+    },
     async start(node) {
       await connectRedisClients(clients);
       const info = await clients.command.info('server');

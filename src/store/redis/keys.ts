@@ -94,6 +94,20 @@ export class RedisKeys {
     return `${this.prefix}leaves`;
   }
 
+  /** SET of connectionIds with a member of `clientId` on the channel (client transitions; channel's slot). */
+  clientDevices(channel: string, clientId: string): string {
+    return `${this.channel('cd', channel)}:${clientId}`;
+  }
+
+  /** LIST of a webhook's pending items (JSON), oldest first, and its delivery lease (same slot). */
+  webhookQueue(webhookId: string): string {
+    return `${this.prefix}whq:{w:${webhookId}}`;
+  }
+
+  webhookLease(webhookId: string): string {
+    return `${this.prefix}whl:{w:${webhookId}}`;
+  }
+
   /** Pub/sub channel for node-to-node control messages (src/cluster/cluster-message.ts). */
   control(): string {
     return `${this.prefix}control`;
