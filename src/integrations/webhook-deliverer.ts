@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
 import type { PostFn } from './http-post.ts';
@@ -32,9 +33,12 @@ export interface DeliveryStats {
  */
 export class WebhookDeliverer {
   readonly stats: DeliveryStats = { delivered: 0, requests: 0, failures: 0, expired: 0 };
+  /** `pass` (delay until the next one, ms) after each look at the queue: lets tests drive a manual clock. */
+  readonly events = new EventEmitter();
   private timer: TimerHandle | undefined;
   private stopped = false;
   private consecutiveFailures = 0;
+  private lastFailure = '';
   private running: Promise<void> = Promise.resolve();
 
   constructor(
@@ -65,13 +69,15 @@ export class WebhookDeliverer {
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      this.running = this.pass().then(
-        (next) => this.schedule(next),
-        (err) => {
+      this.running = this.pass()
+        .catch((err) => {
           this.log(`webhook ${this.target.id}: ${(err as Error).message}`);
-          this.schedule(this.backoff());
-        },
-      );
+          return this.backoff();
+        })
+        .then((next) => {
+          this.schedule(next);
+          this.events.emit('pass', next);
+        });
     }, ms);
   }
 
@@ -117,10 +123,12 @@ export class WebhookDeliverer {
     this.stats.failures++;
     this.consecutiveFailures++;
     const delay = this.backoff();
-    // One line per failure streak's doubling, not per retry of a long outage at the cap.
-    if (delay < this.options.backoffMax || this.consecutiveFailures % 10 === 1) {
+    // A long outage at the backoff cap logs every tenth retry, plus whenever the kind of failure changes.
+    const kind = why.replace(/\d+ ms/g, '');
+    if (delay < this.options.backoffMax || this.consecutiveFailures % 10 === 1 || kind !== this.lastFailure) {
       this.log(`webhook ${this.target.id} (${this.target.url.host}): ${why}; retrying in ${delay} ms`);
     }
+    this.lastFailure = kind;
     return delay;
   }
 
