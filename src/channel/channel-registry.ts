@@ -6,6 +6,8 @@ import type { Attachment } from '../connection/connection.ts';
  */
 export class ChannelRegistry {
   private readonly byChannel = new Map<string, Set<Attachment>>();
+  /** Told of every change (first attachment, last detachment, any other): channel lifecycle and occupancy events. */
+  listener: ((channel: string, change: 'opened' | 'closed' | 'changed') => void) | undefined;
 
   /** Returns true when this is the channel's first local attachment. */
   add(attachment: Attachment): boolean {
@@ -13,6 +15,7 @@ export class ChannelRegistry {
     const first = !set;
     if (!set) this.byChannel.set(attachment.channel, (set = new Set()));
     set.add(attachment);
+    this.listener?.(attachment.channel, first ? 'opened' : 'changed');
     return first;
   }
 
@@ -20,9 +23,10 @@ export class ChannelRegistry {
   remove(attachment: Attachment): boolean {
     const set = this.byChannel.get(attachment.channel);
     if (!set?.delete(attachment)) return false;
-    if (set.size > 0) return false;
-    this.byChannel.delete(attachment.channel);
-    return true;
+    const last = set.size === 0;
+    if (last) this.byChannel.delete(attachment.channel);
+    this.listener?.(attachment.channel, last ? 'closed' : 'changed');
+    return last;
   }
 
   attachments(channel: string): ReadonlySet<Attachment> {

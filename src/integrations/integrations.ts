@@ -5,6 +5,7 @@ import type { ChannelMetrics } from '../occupancy/metrics.ts';
 import type { Broker, ChannelEvent } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { Clock } from '../time/clock.ts';
+import { ChannelActivity, type ChannelChange } from './channel-activity.ts';
 import { ClientMetachannel } from './client-metachannel.ts';
 import { ClientTracker } from './client-tracker.ts';
 import type { ClientTransition } from './client-transition.ts';
@@ -41,6 +42,8 @@ export class Integrations {
   readonly deliverers: WebhookDeliverer[];
   private readonly metachannel: ClientMetachannel;
   private readonly site: string;
+  /** Set by {@link Integrations.watchChannels} when a webhook takes lifecycle or occupancy events. */
+  private activity: ChannelActivity | undefined;
 
   constructor(private readonly d: IntegrationsDeps) {
     const { config, clock, log } = d;
@@ -68,7 +71,27 @@ export class Integrations {
     for (const deliverer of this.deliverers) deliverer.start();
   }
 
+  /**
+   * Lifecycle and occupancy from this node's attachments (`metricsOf` reads them and the member count); returns the
+   * listener for ChannelRegistry, or undefined when no webhook wants either source.
+   */
+  watchChannels(
+    metricsOf: (channelKey: string) => Promise<ChannelMetrics>,
+  ): ((channelKey: string, change: 'opened' | 'closed' | 'changed') => void) | undefined {
+    if (!this.dispatcher.wantsSource('channel.lifecycle') && !this.dispatcher.wantsSource('channel.occupancy')) return undefined;
+    const fail = (err: unknown) => this.d.log(`integrations: channel activity: ${(err as Error).message}`);
+    this.activity = new ChannelActivity(
+      this.d.clock,
+      this.d.config.webhookBatchWindow,
+      metricsOf,
+      (key, change, metrics) => this.observeChannel(key, change, metrics),
+      fail,
+    );
+    return this.activity.onChange;
+  }
+
   async stop(): Promise<void> {
+    this.activity?.stop();
     await this.idle();
     await Promise.all(this.deliverers.map((deliverer) => deliverer.stop()));
   }
@@ -82,6 +105,7 @@ export class Integrations {
   /** PresenceService.observer: presence webhooks and client transitions. */
   readonly observePresence = (event: ChannelEvent, cause: PresenceCause): void => {
     if (this.dispatcher.wantsSource('channel.presence')) this.dispatcher.offer(event.channel, presenceItem(event, this.site));
+    this.activity?.changed(event.channel);
     this.tracker?.observe(event, cause);
   };
 
@@ -92,7 +116,7 @@ export class Integrations {
   };
 
   /** A channel became active or inactive on this node, or its occupancy changed. */
-  observeChannel(channelKey: string, change: 'opened' | 'closed' | 'occupancy', metrics: ChannelMetrics): void {
+  private observeChannel(channelKey: string, change: ChannelChange, metrics: ChannelMetrics): void {
     const now = this.d.clock.now();
     if (change === 'occupancy') {
       if (this.dispatcher.wantsSource('channel.occupancy')) {

@@ -190,4 +190,35 @@ describe('webhook delivery', () => {
       [0, 1, 2, 3, 4],
     );
   });
+
+  test('channel.lifecycle and channel.occupancy: opened, occupancy as members come, closed on the last detach', async (t) => {
+    const receiver = await startReceiver(t);
+    const s = await startServer(t, {
+      webhooks: [{ url: receiver.url, sources: ['channel.lifecycle', 'channel.occupancy'] }],
+      webhookBatchWindow: 20,
+    });
+    const client = s.realtime({ clientId: 'user-1' });
+    const channel = client.channels.get('room');
+    await channel.presence.enter();
+    type Details = { channelId: string; status: { isActive: boolean; occupancy: { metrics: Record<string, number> } } };
+    const details = (i: WebhookItem) => i.data as unknown as Details;
+    await receiver.items.until((items) =>
+      items.some((i) => i.source === 'channel.occupancy' && details(i).status.occupancy.metrics.presenceMembers === 1),
+    );
+    await channel.detach();
+    await receiver.items.until((items) => items.some((i) => i.name === 'channel.closed'));
+    const lifecycle = receiver.items.items.filter((i) => i.source === 'channel.lifecycle');
+    assert.deepEqual(
+      lifecycle.map((i) => [i.name, details(i).channelId, details(i).status.isActive]),
+      [
+        ['channel.opened', 'room', true],
+        ['channel.closed', 'room', false],
+      ],
+    );
+    const opened = details(lifecycle[0] as WebhookItem).status.occupancy.metrics;
+    assert.equal(opened.connections, 1);
+    assert.equal(opened.subscribers, 1);
+    const closed = details(lifecycle[1] as WebhookItem).status.occupancy.metrics;
+    assert.equal(closed.connections, 0);
+  });
 });
