@@ -10,6 +10,7 @@ import './scenarios/fanout.ts';
 import './scenarios/cluster-fanout.ts';
 import './scenarios/cluster-storm.ts';
 import './scenarios/occupancy.ts';
+import './scenarios/webhooks.ts';
 import { scenarios } from './scenarios/registry.ts';
 
 /**

@@ -5,7 +5,7 @@ import { fmtMs, fmtRate, withTimeout } from '../stats.ts';
 import { register } from './registry.ts';
 
 /** Opens `n` clients spread over the workers, all attached to `channel` (raw: just connected to the relay). */
-async function openAll(workers: Child[], n: number, port: number, ctx: BenchContext, raw: boolean, channel: string) {
+export async function openAll(workers: Child[], n: number, port: number, ctx: BenchContext, raw: boolean, channel: string) {
   const counts = split(n, workers.length);
   await Promise.all(
     workers.map((w, i) =>
