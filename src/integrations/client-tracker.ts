@@ -38,7 +38,7 @@ export class ClientTracker {
     this.pending++;
     const previous = this.chains.get(channel) ?? Promise.resolve();
     const next = previous
-      .then(() => this.apply(channel, changes, cause))
+      .then(() => this.apply(channel, changes, cause, event.origin === undefined))
       .catch(this.fail)
       .finally(() => {
         if (this.chains.get(channel) === next) this.chains.delete(channel);
@@ -52,7 +52,12 @@ export class ClientTracker {
     return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async apply(channel: string, items: PresenceMessage[], cause: PresenceCause): Promise<void> {
+  /**
+   * `serverMade`: the event is the server's own (no originating connection). Its ENTERs are members written back
+   * after Redis lost them (re-assertion): they rebuild the device sets but are no transition, since the clientId
+   * never went offline.
+   */
+  private async apply(channel: string, items: PresenceMessage[], cause: PresenceCause, serverMade: boolean): Promise<void> {
     for (const item of items) {
       const clientId = item.clientId as string;
       const connectionId = item.connectionId as string;
@@ -60,7 +65,7 @@ export class ClientTracker {
       const change = entering
         ? await this.registry.arrive(channel, clientId, connectionId)
         : await this.registry.depart(channel, clientId, connectionId);
-      if (!change.changed || change.devices !== (entering ? 1 : 0)) continue;
+      if (!change.changed || change.devices !== (entering ? 1 : 0) || (entering && serverMade)) continue;
       const { data, encoding } = plainData(item.data, item.encoding);
       this.emit({
         name: entering ? 'client.online' : 'client.offline',

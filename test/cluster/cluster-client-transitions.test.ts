@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import type { TestContext } from 'node:test';
 import { after, describe, it } from 'node:test';
 import * as Ably from 'ably';
@@ -153,5 +154,26 @@ describe('client transitions in a cluster on Redis', { skip }, () => {
       'each item delivered once (the dead node never got a 2xx)',
     );
     assert.equal((receiver.items.items[20]?.data.messages as Array<{ data: string }> | undefined)?.[0]?.data, '20');
+  });
+
+  it('Redis restarts empty: members written back rebuild the device sets without a second client.online', async (t) => {
+    const nodes = await startNodes(t, redis.url, redis.prefix(t), 3, { keys: KEYS } as never);
+    const seen = await agentOn(t, nodes[0]!.port);
+    const clients = Array.from({ length: 6 }, (_, i) => clientFor(t, nodes[i % 3]!.port, { clientId: `u${i}` }));
+    await Promise.all(clients.map((c, i) => c.channels.get('room').presence.enter({ i })));
+    await seen.count(6);
+    const down = nodes.map((n) => once(n.server.node.events, 'cluster-link'));
+    await redis.stop();
+    await Promise.all(down);
+    // Registered while the links are down (nothing is re-asserted then): these are the re-assertions after the restart.
+    const reasserted = nodes.map((n) => once(n.server.node.events, 'cluster-reasserted'));
+    await redis.start();
+    await Promise.all(reasserted);
+    // The sets are whole again: u0's last device leaving is its one offline.
+    await clients[0]!.channels.get('room').presence.leave();
+    await clientFor(t, nodes[1]!.port, { clientId: 'sentinel' }).channels.get('room').presence.enter();
+    await seen.until((items) => by(items, 'sentinel').length === 1 && by(items, 'u0').length >= 2);
+    for (let i = 1; i < 6; i++) assert.deepEqual(by(seen.items, `u${i}`), ['client.online'], `u${i}`);
+    assert.deepEqual(by(seen.items, 'u0'), ['client.online', 'client.offline']);
   });
 });
