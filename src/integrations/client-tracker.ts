@@ -4,6 +4,7 @@ import type { ChannelEvent } from '../store/broker.ts';
 import type { Clock } from '../time/clock.ts';
 import type { ClientTransition } from './client-transition.ts';
 import type { DeviceRegistry } from './device-registry.ts';
+import { type RetryPolicy, retrying } from './retry.ts';
 
 const channelName = (key: string): string => key.slice(key.indexOf(':') + 1);
 
@@ -26,6 +27,8 @@ export class ClientTracker {
     private readonly clock: Clock,
     private readonly emit: (transition: ClientTransition) => void,
     private readonly fail: (err: unknown) => void,
+    /** A failed registry call (Redis unreachable) is retried; arrive and depart are idempotent. */
+    private readonly retry: RetryPolicy = { base: 1000, max: 60_000, horizon: 30 * 60 * 1000 },
   ) {}
 
   /** Takes one published PRESENCE event and the reason its LEAVEs happened. Returns at once. */
@@ -62,9 +65,9 @@ export class ClientTracker {
       const clientId = item.clientId as string;
       const connectionId = item.connectionId as string;
       const entering = item.action === PresenceAction.ENTER;
-      const change = entering
-        ? await this.registry.arrive(channel, clientId, connectionId)
-        : await this.registry.depart(channel, clientId, connectionId);
+      const change = await retrying(this.clock, this.retry, () =>
+        entering ? this.registry.arrive(channel, clientId, connectionId) : this.registry.depart(channel, clientId, connectionId),
+      );
       if (!change.changed || change.devices !== (entering ? 1 : 0) || (entering && serverMade)) continue;
       const { data, encoding } = plainData(item.data, item.encoding);
       this.emit({

@@ -4,7 +4,7 @@ import { Action } from '../protocol/index.ts';
 import type { ChannelMetrics } from '../occupancy/metrics.ts';
 import type { Broker, ChannelEvent } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
-import type { Clock } from '../time/clock.ts';
+import type { Clock, TimerHandle } from '../time/clock.ts';
 import { ChannelActivity, type ChannelChange } from './channel-activity.ts';
 import { ClientMetachannel } from './client-metachannel.ts';
 import { ClientTracker } from './client-tracker.ts';
@@ -50,9 +50,12 @@ export class Integrations {
     this.site = config.siteCode;
     this.metachannel = new ClientMetachannel(d.broker, d.history);
     const targets = webhookTargets(config);
-    this.dispatcher = new WebhookDispatcher(targets, d.queue, clock, config.webhookQueueLimit, log);
+    const retry = { base: config.webhookBackoffBase, max: config.webhookBackoffMax, horizon: config.webhookRetryHorizon };
+    this.dispatcher = new WebhookDispatcher(targets, d.queue, clock, config.webhookQueueLimit, log, retry);
     const fail = (err: unknown) => log(`integrations: ${(err as Error).message}`);
-    this.tracker = config.clientTransitions ? new ClientTracker(d.devices, clock, (t) => this.transition(t), fail) : undefined;
+    this.tracker = config.clientTransitions
+      ? new ClientTracker(d.devices, clock, (t) => this.transition(t), fail, retry)
+      : undefined;
     const options = {
       batchWindow: config.webhookBatchWindow,
       maxItems: config.webhookBatchMaxItems,
@@ -92,7 +95,12 @@ export class Integrations {
 
   async stop(): Promise<void> {
     this.activity?.stop();
-    await this.idle();
+    // Work still retrying against an unreachable Redis must not hold shutdown up beyond the drain time.
+    const { clock, config } = this.d;
+    let timer: TimerHandle | undefined;
+    const drained = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, config.shutdownDrainTime)));
+    await Promise.race([this.idle(), drained]);
+    if (timer) clock.clearTimeout(timer);
     await Promise.all(this.deliverers.map((deliverer) => deliverer.stop()));
   }
 

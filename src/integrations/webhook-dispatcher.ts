@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { WebhookSource } from '../config/index.ts';
 import type { Clock } from '../time/clock.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
+import { type RetryPolicy, retrying } from './retry.ts';
 import type { QueuedItem } from './webhook-item.ts';
 import type { ItemBody } from './webhook-items.ts';
 import { type WebhookTarget, wants } from './webhook-target.ts';
@@ -26,6 +27,8 @@ export class WebhookDispatcher {
     private readonly clock: Clock,
     private readonly queueLimit: number,
     private readonly log: (message: string) => void,
+    /** Queue writes that fail (Redis unreachable) are retried before the items are given up as dropped. */
+    private readonly retry: RetryPolicy = { base: 1000, max: 60_000, horizon: 30 * 60 * 1000 },
   ) {}
 
   /** Whether any webhook takes items of this source (so callers can skip building them). */
@@ -59,12 +62,12 @@ export class WebhookDispatcher {
     if (!entries || entries.length === 0) return;
     this.pending.delete(webhookId);
     this.writing.add(webhookId);
-    this.queue
-      .push(webhookId, entries, this.queueLimit)
+    // A retried push may append twice if Redis applied it but the answer was lost: at least once, as delivery is.
+    retrying(this.clock, this.retry, () => this.queue.push(webhookId, entries, this.queueLimit))
       .then(
         (refused) => this.refused(webhookId, refused),
         (err) => {
-          // The queue is unreachable (cluster mode, Redis down): these items are lost, and said so.
+          // The queue stayed unreachable for the whole retry horizon: these items are lost, and said so.
           this.refused(webhookId, entries.length);
           this.log(`webhook ${webhookId}: could not queue ${entries.length} item(s): ${(err as Error).message}`);
         },
