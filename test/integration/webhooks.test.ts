@@ -221,4 +221,35 @@ describe('webhook delivery', () => {
     const closed = details(lifecycle[1] as WebhookItem).status.occupancy.metrics;
     assert.equal(closed.connections, 0);
   });
+
+  test('batched: false sends one enveloped item per request; enveloped: false sends its data with X-Ably-Envelope-* headers', async (t) => {
+    const single = await startReceiver(t);
+    const bare = await startReceiver(t);
+    const s = await startServer(t, {
+      webhooks: [
+        { url: single.url, sources: ['channel.message'], batched: false },
+        { url: bare.url, sources: ['channel.message'], enveloped: false },
+      ],
+      webhookBatchWindow: 20,
+    });
+    const rest = s.rest();
+    for (let i = 0; i < 3; i++) await rest.channels.get('room').publish('n', String(i));
+    await single.requests.count(3);
+    await bare.requests.count(3);
+    const bodies = single.requests.items.map((r) => r.body as WebhookItem);
+    assert.deepEqual(
+      bodies.map((b) => [b.source, b.name, (b.data.messages as Array<{ data: string }>)[0]?.data]),
+      [
+        ['channel.message', 'channel.message', '0'],
+        ['channel.message', 'channel.message', '1'],
+        ['channel.message', 'channel.message', '2'],
+      ],
+    );
+    const [first] = bare.requests.items;
+    assert.equal((first?.body as { channelId?: string } | undefined)?.channelId, 'room');
+    assert.equal(first?.headers['x-ably-envelope-source'], 'channel.message');
+    assert.equal(first?.headers['x-ably-envelope-channel'], 'room');
+    assert.equal(first?.headers['x-ably-envelope-name'], 'channel.message');
+    assert.ok(first?.headers['x-ably-envelope-id']);
+  });
 });
