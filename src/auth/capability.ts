@@ -15,8 +15,11 @@ export function resourceMatches(pattern: string, channel: string): boolean {
   return pattern === channel;
 }
 
-/** Whether the capability grants `op` on `channel`. */
+/** Whether the capability grants `op` on `channel`. Publish and presence are never granted on `[meta]` channels. */
 export function allows(capability: Capability, channel: string, op: Operation): boolean {
+  // Metachannels carry what the server says (client transitions on `[meta]clients`): nobody may publish or enter
+  // there, whatever the capability, so an agent can trust what it reads.
+  if ((op === 'publish' || op === 'presence') && channel.startsWith('[meta]')) return false;
   for (const [pattern, ops] of Object.entries(capability)) {
     if (resourceMatches(pattern, channel) && (ops.includes('*') || ops.includes(op))) return true;
   }

@@ -162,6 +162,19 @@ describe('client transitions after an abrupt drop', () => {
     assert.deepEqual(offline.data.data, { device: 'mobile' });
   });
 
+  test('nobody can publish on [meta]clients, even with a [meta]* capability: transitions cannot be forged', async (t) => {
+    const forger = 'testapp.forger:forger-secret';
+    const s = await startServer(t, { keys: [{ key: TEST_KEY }, { key: forger, capability: { '[meta]*': ['*'] } }] });
+    const client = s.realtime({ key: forger, clientId: 'mallory' });
+    const meta = client.channels.get('[meta]clients');
+    await meta.attach();
+    await assert.rejects(meta.publish('client.offline', { clientId: 'user-123' }), (err: Ably.ErrorInfo) => err.code === 40160);
+    await assert.rejects(
+      s.rest({ key: forger }).channels.get('[meta]clients').publish('client.offline', 'x'),
+      (err: Ably.ErrorInfo) => err.code === 40160,
+    );
+  });
+
   test('an agent without a [meta] capability cannot attach to [meta]clients', async (t) => {
     const s = await startServer(t, KEYS);
     const outsider = s.realtime({ key: TEST_KEY });
