@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
 import type { PostFn } from './http-post.ts';
+import { orderBySerial } from './serial-order.ts';
 import { buildRequest, itemsPerRequest } from './webhook-request.ts';
 import type { WebhookTarget } from './webhook-target.ts';
 
@@ -101,10 +102,7 @@ export class WebhookDeliverer {
     if (entries.length < itemsPerRequest(target, options.maxItems) && age < options.batchWindow) {
       return options.batchWindow - age;
     }
-    const request = buildRequest(
-      target,
-      entries.map((e) => e.item),
-    );
+    const request = buildRequest(target, orderBySerial(entries.map((e) => e.item)));
     this.stats.requests++;
     let status: number;
     try {
