@@ -1,4 +1,4 @@
-import type { ChannelMetrics } from '../rest/occupancy.ts';
+import type { ChannelMetrics } from '../occupancy/metrics.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 
 export type ChannelChange = 'opened' | 'closed' | 'occupancy';
@@ -7,8 +7,8 @@ export type ChannelChange = 'opened' | 'closed' | 'occupancy';
  * Channel lifecycle and occupancy as this node sees them: `opened` on a channel's first local attachment,
  * `closed` on its last detachment, `occupancy` when attachments or members change, coalesced per channel over
  * `window` ms so a busy channel yields one event per window. In a cluster each node reports its own attachments
- * (as Ably's regional lifecycle events do); presenceMembers is the channel's, cluster-wide. Events are reported
- * at the end of the window with the metrics of that moment.
+ * (as Ably's regional lifecycle events do); the metrics are the channel's, cluster-wide (OccupancyService). Events
+ * are reported at the end of the window with the metrics of that moment.
  */
 export class ChannelActivity {
   private readonly dirty = new Set<string>();

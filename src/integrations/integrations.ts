@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.ts';
+import type { ChannelMetrics } from '../occupancy/metrics.ts';
 import type { PresenceCause } from '../presence/presence-service.ts';
 import { Action } from '../protocol/index.ts';
-import type { ChannelMetrics } from '../occupancy/metrics.ts';
 import type { Broker, ChannelEvent } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';

@@ -1,5 +1,5 @@
-import { toJsonData } from '../protocol/index.ts';
 import type { ChannelMetrics } from '../occupancy/metrics.ts';
+import { toJsonData } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import type { ClientTransition } from './client-transition.ts';
 import type { WebhookItem } from './webhook-item.ts';
@@ -59,6 +59,10 @@ export function channelDetailsItem(
     source,
     timestamp,
     name,
-    data: { channelId, name: channelId, status: { isActive: metrics.connections > 0, occupancy: { metrics } } },
+    data: {
+      channelId,
+      name: channelId,
+      status: { isActive: name === 'channel.closed' ? false : metrics.connections > 0, occupancy: { metrics } },
+    },
   };
 }

@@ -12,7 +12,6 @@ import { ObservedBroker } from '../integrations/observed-broker.ts';
 import { Node } from '../node/node.ts';
 import { logConnectionLifecycle } from '../observability/connection-log.ts';
 import { type Logger, silentLogger, textLogger } from '../observability/logger.ts';
-import { occupancyMetrics } from '../rest/occupancy.ts';
 import { createRestApi } from '../rest/router.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
@@ -71,10 +70,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     : backends.broker;
   const node = new Node({ config, clock, logger, ...backends, broker });
   node.presence.observer = integrations.observePresence;
-  node.channels.listener = integrations.watchChannels(async (key) => {
-    const modes = [...node.channels.attachments(key)].map((att) => att.modes);
-    return occupancyMetrics(modes, await node.presence.store.count(key));
-  });
+  node.channels.listener = integrations.watchChannels((key) => node.occupancy.metrics(key));
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
   const endpoint = new WsEndpoint(config.maxFrameSize * 2);
   // Cluster mode: a node cut off from Redis keeps its clients but reports itself unhealthy and not ready.
