@@ -47,6 +47,8 @@ export interface ChaosReport {
     longCuts: number;
     moves: number;
     reopens: number;
+    /** Automatic re-entries lost to a connection or channel state change (the SDK retries on the next ATTACHED). */
+    stateLosses: string[];
     /** Connections that came back with a new connectionId (a resume the server refused): `clientId old→new (reason)`. */
     lostResumes: string[];
   };
@@ -109,10 +111,16 @@ class Actor {
     });
     this.channel = this.client.channels.get(this.o.channel);
     const client = this.client;
-    // An automatic re-entry that fails (RTP17e) surfaces only as a channel UPDATE with an error.
+    // An automatic re-entry that fails (RTP17e) surfaces only as a channel UPDATE with an error. One lost to the
+    // connection or channel state (a new cut while it was in flight: causes 80xxx/90xxx) is retried by the SDK on
+    // the next ATTACHED; one the server refused is a failure.
     this.channel.on('update', (change) => {
-      if (change.reason)
-        this.stats.failed.push(`${this.clientId} channel update: ${change.reason.code} ${change.reason.message}`);
+      const reason = change.reason;
+      if (!reason) return;
+      const cause = (reason as Ably.ErrorInfo & { cause?: Ably.ErrorInfo }).cause;
+      const line = `${this.clientId} channel update: ${reason.code} ${reason.message} (cause ${cause?.code} ${cause?.message})`;
+      if (cause?.code !== undefined && cause.code >= 80000 && cause.code < 91000) this.stats.stateLosses.push(line);
+      else this.stats.failed.push(line);
     });
     let lastId: string | undefined;
     client.connection.on('connected', (change) => {
@@ -202,6 +210,7 @@ export async function runPresenceChaos(o: ChaosOptions): Promise<ChaosReport> {
     moves: 0,
     reopens: 0,
     lostResumes: [],
+    stateLosses: [],
   };
   const base = { key: TEST_KEY, endpoint: 'localhost', tls: false, logLevel: 0 };
   const observer = new Ably.Realtime({ ...base, port: o.ports[0] as number, clientId: 'observer' });
@@ -251,8 +260,9 @@ export async function runPresenceChaos(o: ChaosOptions): Promise<ChaosReport> {
   o.log?.(
     `chaos seed ${o.seed}: ${o.clients} clients, ${o.durationMs} ms, ${stats.acked} acked ops, ` +
       `${stats.shortCuts} short + ${stats.longCuts} long cuts, ${stats.moves} node moves, ${stats.reopens} reopens, ` +
-      `${truth.size} members at the end`,
+      `${truth.size} members at the end, ${stats.stateLosses.length} re-entries retried after state losses`,
   );
+  for (const line of stats.stateLosses) o.log?.(`  ${line}`);
   return { truth, rest: views.rest, observer: views.observer, lateJoiner, trail, stats };
 }
 
