@@ -64,8 +64,8 @@ export class BenchContext {
   }
 
   /** Starts the raw `ws` relay (the ceiling) under the same pinning as the server. */
-  async startCeiling(): Promise<{ child: Child; port: number }> {
-    const child = spawnChild('ceiling', 'ceiling-server.ts', [], { cpu: this.options.serverCpu });
+  async startCeiling(args: string[] = []): Promise<{ child: Child; port: number }> {
+    const child = spawnChild('ceiling', 'ceiling-server.ts', args, { cpu: this.options.serverCpu });
     this.children.push(child);
     const { port } = await child.ready;
     return { child, port };
