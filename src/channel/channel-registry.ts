@@ -33,6 +33,11 @@ export class ChannelRegistry {
     return this.byChannel.get(channel) ?? EMPTY;
   }
 
+  /** Number of channels with at least one local attachment. */
+  get size(): number {
+    return this.byChannel.size;
+  }
+
   /** Keys of channels with at least one local attachment. */
   channels(): IterableIterator<string> {
     return this.byChannel.keys();

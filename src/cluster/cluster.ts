@@ -141,7 +141,7 @@ export class Cluster {
     const conn = this.d.node.connections.get(m.connectionId);
     if (!conn) return;
     conn.transport?.close(1000, 'resumed on another node');
-    this.d.node.dispose(conn, 'resumed on another node').catch(this.d.node.fail);
+    this.d.node.dispose(conn, 'resumed on another node', 'moved').catch(this.d.node.fail);
   }
 }
 

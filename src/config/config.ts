@@ -152,6 +152,13 @@ export interface Config {
   webhookRequestTimeout: number;
   /** Cluster mode: how long one node's claim to deliver a webhook lasts without renewal (node death hand-over), ms. */
   webhookLeaseTtl: number;
+  /** Serve `GET /metrics` (Prometheus text format); false answers 404 and counts nothing. */
+  metrics: boolean;
+  /**
+   * A bearer token that may read `/metrics` (for a Prometheus scraper), besides the API keys and tokens the REST API
+   * accepts. Unset: only those.
+   */
+  metricsToken?: string;
 }
 
 export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
@@ -206,4 +213,5 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   webhookQueueLimit: 10_000,
   webhookRequestTimeout: 15_000,
   webhookLeaseTtl: 30_000,
+  metrics: true,
 };

@@ -11,6 +11,7 @@ const KNOWN = new Set<string>([
   'tlsCert',
   'tlsKey',
   'dashboardToken',
+  'metricsToken',
 ]);
 
 /**

@@ -107,6 +107,11 @@ function validateConfig(c: Config): void {
   if (c.dashboardToken !== undefined && (typeof c.dashboardToken !== 'string' || c.dashboardToken.length < 16)) {
     throw new Error('config: dashboardToken must be a string of at least 16 characters');
   }
+  if (typeof c.metrics !== 'boolean') throw new Error('config: metrics must be true or false');
+  // A short or oddly spelled token would be guessable or impossible to send in an Authorization header.
+  if (c.metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(c.metricsToken)) {
+    throw new Error('config: metricsToken must be at least 16 printable characters without spaces');
+  }
   const names = new Set<string>();
   for (const k of c.keys) {
     const parsed = parseApiKey(k.key);

@@ -1,4 +1,5 @@
 import type { Identity } from '../auth/identity.ts';
+import type { ServerMetrics } from '../observability/metrics-server.ts';
 import { type Codec, encodeOnce, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
@@ -74,6 +75,8 @@ export class Connection {
     maxInboundRate: number,
     clock: Clock,
     private readonly maxOutboundBuffer = Number.POSITIVE_INFINITY,
+    /** Counts what is sent; undefined when metrics are off. */
+    readonly metrics?: ServerMetrics,
   ) {
     this.key = key;
     this.transport = transport;
@@ -87,22 +90,23 @@ export class Connection {
 
   /** Encodes and sends; a no-op while no transport is attached. */
   send(message: ProtocolMessage): void {
-    this.write(this.options.codec.encode(message));
+    this.write(this.options.codec.encode(message), message.action);
   }
 
   /** Sends a message shared by many connections, encoded once per format. */
   sendShared(message: ProtocolMessage): void {
-    this.write(encodeOnce(this.options.codec, message));
+    this.write(encodeOnce(this.options.codec, message), message.action);
   }
 
   /**
    * A peer that stops reading would make the socket buffer without bound; past `maxOutboundBuffer` it is dropped,
    * and its closing follows the abrupt-disconnect path (state kept for resume, members kept for remainPresentFor).
    */
-  private write(frame: Buffer | string): void {
+  private write(frame: Buffer | string, action: number): void {
     const transport = this.transport;
     if (!transport) return;
     transport.send(frame);
+    this.metrics?.countSent(action, frame);
     if (transport.bufferedAmount > this.maxOutboundBuffer) transport.terminate();
   }
 }

@@ -17,6 +17,8 @@ const CONTROL_ACTIONS: ReadonlySet<number> = new Set([Action.HEARTBEAT, Action.C
  */
 export function handleFrame(node: Node, conn: Connection, frame: Buffer, isBinary: boolean): void {
   conn.lastSeen = node.clock.now();
+  const metrics = node.metrics;
+  if (metrics) metrics.bytesReceived.value += frame.length;
   const oversized = frame.length > node.config.maxFrameSize;
   let message: ProtocolMessage;
   try {
@@ -29,18 +31,21 @@ export function handleFrame(node: Node, conn: Connection, frame: Buffer, isBinar
   }
   // Only operations count against the inbound rate: refusing a ping, CLOSE or DISCONNECT would fail the client.
   const limited = !CONTROL_ACTIONS.has(message.action) && !conn.rate.take();
+  metrics?.received.inc(message.action);
   conn.inbound = conn.inbound
     .then(() => {
       if (conn.state === 'closed') return;
       if (oversized)
         return refuse(node, conn, message, ErrorInfo.of('messageTooLarge', `frame exceeds ${node.config.maxFrameSize} bytes`));
-      if (limited)
+      if (limited) {
+        metrics?.rateLimited.inc();
         return refuse(
           node,
           conn,
           message,
           ErrorInfo.of('rateLimited', `more than ${node.config.maxInboundRate} messages per second`),
         );
+      }
       return route(node, conn, message);
     })
     .catch(node.fail);
@@ -52,6 +57,7 @@ export function handleFrame(node: Node, conn: Connection, frame: Buffer, isBinar
  */
 async function refuse(node: Node, conn: Connection, message: ProtocolMessage, error: ErrorInfo): Promise<void> {
   if (message.msgSerial !== undefined) {
+    node.metrics?.nacks.get(error.code).inc();
     conn.send({ action: Action.NACK, msgSerial: message.msgSerial, count: 1, error: error.toWire() });
   } else if (message.channel !== undefined) {
     conn.send({ action: Action.ERROR, channel: message.channel, error: error.toWire() });
@@ -67,7 +73,7 @@ async function fatal(node: Node, conn: Connection, error: ErrorInfo): Promise<vo
   if (conn.state === 'closed') return;
   const transport = conn.transport;
   conn.send({ action: Action.ERROR, error: error.toWire() });
-  await node.dispose(conn, `connection error ${error.code}`);
+  await node.dispose(conn, `connection error ${error.code}`, 'failed');
   transport?.close(1000, 'protocol error');
 }
 

@@ -7,6 +7,7 @@ import { type Attachment, Connection } from '../connection/connection.ts';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../observability/logger.ts';
+import type { CloseReason, ServerMetrics } from '../observability/metrics-server.ts';
 import { OccupancyService } from '../occupancy/occupancy-service.ts';
 import { PresenceService } from '../presence/presence-service.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
@@ -36,6 +37,8 @@ export interface NodeDeps {
   /** Cluster mode: each node's attachment counts per channel; default in memory (one node). */
   occupancyStore?: OccupancyStore;
   logger?: Logger;
+  /** Counters for `/metrics`; undefined when metrics are off. */
+  metrics?: ServerMetrics;
 }
 
 /**
@@ -78,6 +81,8 @@ export class Node {
    */
   readonly events = new EventEmitter();
   readonly logger: Logger;
+  /** Counters for `/metrics` (pre-bound, bumped in place); undefined when metrics are off. */
+  readonly metrics: ServerMetrics | undefined;
   private readonly directory: ConnectionDirectory | undefined;
   /** The msgSerial high-water last written to the directory, per connection (cluster mode). */
   private readonly savedSerials = new WeakMap<Connection, number>();
@@ -89,8 +94,9 @@ export class Node {
     this.broker = deps.broker;
     this.history = deps.history;
     this.logger = deps.logger ?? silentLogger;
+    this.metrics = deps.metrics;
     this.auth = new Authenticator(deps.config, deps.clock);
-    this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock);
+    this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock, deps.metrics);
     this.batcher = new PresenceBatcher(
       deps.clock,
       {
@@ -177,6 +183,7 @@ export class Node {
       const error = ErrorInfo.from(err);
       // The message is the one the client is sent: it names a key at most, never a secret or token.
       this.lifecycle({ phase: 'refused', code: error.code, reason: error.message });
+      this.metrics?.connectionsRefused.get(error.code).inc();
       transport.send(params.options.codec.encode({ action: Action.ERROR, error: error.toWire() }));
       transport.close(1000, 'connection refused');
       return undefined;
@@ -196,6 +203,7 @@ export class Node {
         return this.resume(previous, transport, identity, options, resumeKey);
       }
       error = ErrorInfo.of(looksLikeConnectionKey(resumeKey) ? 'connectionExpired' : 'invalidConnectionKey');
+      this.metrics?.resumes.failure.inc();
     }
     if (this.config.maxConnectionsPerKey > 0) {
       let count = 0;
@@ -207,6 +215,7 @@ export class Node {
     this.connections.set(id, conn);
     this.byKey.set(conn.key, conn);
     this.directory?.connected(recordOf(conn));
+    this.metrics?.connectionsOpened.inc();
     this.sendConnected(conn, error);
     this.lifecycle({ phase: 'opened', connectionId: id, clientId: conn.clientId, reason: error?.message, code: error?.code });
     return conn;
@@ -220,7 +229,7 @@ export class Node {
     transport: Transport,
   ): Connection {
     const { maxInboundRate, maxOutboundBuffer } = this.config;
-    return new Connection(id, key, identity, options, transport, maxInboundRate, this.clock, maxOutboundBuffer);
+    return new Connection(id, key, identity, options, transport, maxInboundRate, this.clock, maxOutboundBuffer, this.metrics);
   }
 
   /**
@@ -270,6 +279,7 @@ export class Node {
     conn.serials.restore(record.msgSerial);
     this.connections.set(conn.id, conn);
     this.setKeys(conn, presentedKey, record.key);
+    this.metrics?.resumes.success.inc();
     this.sendConnected(conn);
     this.lifecycle({ phase: 'resumed', connectionId: conn.id, clientId: conn.clientId, reason: 'moved from another node' });
     return conn;
@@ -301,6 +311,7 @@ export class Node {
     this.setKeys(conn, presentedKey, newKey);
     this.directory?.connected(recordOf(conn));
     this.occupancy.connectionChanged(conn);
+    this.metrics?.resumes.success.inc();
     this.sendConnected(conn);
     this.lifecycle({ phase: 'resumed', connectionId: conn.id, clientId: conn.clientId });
     return conn;
@@ -356,10 +367,11 @@ export class Node {
     this.occupancy.connectionChanged(conn);
     this.events.emit('transport-lost', conn.id);
     this.lifecycle({ phase: 'disconnected', connectionId: conn.id, clientId: conn.clientId, reason });
+    this.metrics?.transportsLost.inc();
     this.directory?.disconnected(conn.id, conn.serials.highWater, this.clock.now() + conn.options.remainPresentFor);
     this.presence.scheduleLeave(conn, this.fail);
     conn.expiryTimer = this.clock.setTimeout(() => {
-      this.dispose(conn, 'connection state expired').catch(this.fail);
+      this.dispose(conn, 'connection state expired', 'expired').catch(this.fail);
     }, this.config.connectionStateTtl);
   }
 
@@ -367,15 +379,19 @@ export class Node {
   async close(conn: Connection): Promise<void> {
     conn.send({ action: Action.CLOSED });
     const transport = conn.transport;
-    await this.dispose(conn, 'client sent CLOSE');
+    await this.dispose(conn, 'client sent CLOSE', 'closed');
     transport?.close(1000, 'closed');
   }
 
-  /** Frees everything a connection holds: members (leaving now), attachments, timers, registry entries. */
-  async dispose(conn: Connection, reason = 'closed'): Promise<void> {
+  /**
+   * Frees everything a connection holds: members (leaving now), attachments, timers, registry entries. `reason`
+   * is logged; `kind` is what `rollcall_connections_closed_total` counts it under.
+   */
+  async dispose(conn: Connection, reason = 'closed', kind: CloseReason = 'closed'): Promise<void> {
     if (conn.state === 'closed') return;
     conn.state = 'closed';
     this.lifecycle({ phase: 'closed', connectionId: conn.id, clientId: conn.clientId, reason });
+    this.metrics?.connectionsClosed.get(kind).inc();
     conn.transport = undefined;
     this.presence.cancelLeave(conn);
     if (conn.expiryTimer) this.clock.clearTimeout(conn.expiryTimer);

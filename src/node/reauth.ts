@@ -26,7 +26,7 @@ export async function reauthorize(node: Node, conn: Connection, message: Protoco
   } catch (err) {
     conn.send({ action: Action.ERROR, error: ErrorInfo.from(err).toWire() });
     const transport = conn.transport;
-    await node.dispose(conn, 'reauthentication failed');
+    await node.dispose(conn, 'reauthentication failed', 'failed');
     transport?.close(1000, 'authentication failed');
   }
 }

@@ -29,6 +29,11 @@ export async function withAck(
 }
 
 function answer(conn: Connection, msgSerial: number, outcome: Outcome): void {
-  if (outcome.ok) conn.send({ action: Action.ACK, msgSerial, count: 1, res: [outcome.res] });
-  else conn.send({ action: Action.NACK, msgSerial, count: 1, error: outcome.error });
+  if (outcome.ok) {
+    conn.metrics?.acks.inc();
+    conn.send({ action: Action.ACK, msgSerial, count: 1, res: [outcome.res] });
+  } else {
+    conn.metrics?.nacks.get(outcome.error.code).inc();
+    conn.send({ action: Action.NACK, msgSerial, count: 1, error: outcome.error });
+  }
 }

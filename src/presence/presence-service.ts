@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from '../connection/connection.ts';
+import type { ServerMetrics } from '../observability/metrics-server.ts';
 import { Action, PresenceAction, type PresenceMessage, type ProtocolMessage } from '../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
@@ -35,6 +36,8 @@ export class PresenceService {
     private readonly broker: Broker,
     private readonly history: HistoryStore,
     private readonly clock: Clock,
+    /** Counts broadcast presence events, SYNC pages and grace-period leaves; undefined when metrics are off. */
+    private readonly metrics?: ServerMetrics,
   ) {}
 
   /** Outbound items for a diff: entered as ENTER, updated as UPDATE, left as LEAVE with the leave's own fields. */
@@ -64,6 +67,8 @@ export class PresenceService {
     origin?: string,
     cause: PresenceCause = 'leave',
   ): Promise<void> {
+    const events = this.metrics?.presenceEvents;
+    if (events) for (const item of message.presence ?? []) events.inc(item.action);
     const event = await this.broker.publish(
       channel,
       { action: Action.PRESENCE, channel: channelName(channel), ...message },
@@ -93,10 +98,18 @@ export class PresenceService {
     await this.broadcast(channel, { id, timestamp: this.clock.now(), presence: [...restored, ...leaves] }, undefined, cause);
   }
 
-  /** Removes every member of the connection at once, broadcasting their LEAVEs (cause: close, or grace period over). */
-  async removeConnection(connectionId: string, cause: PresenceCause = 'close'): Promise<void> {
+  /**
+   * Removes every member of the connection at once, broadcasting their LEAVEs (cause: close, or grace period over);
+   * resolves with how many left.
+   */
+  async removeConnection(connectionId: string, cause: PresenceCause = 'close'): Promise<number> {
     const removed = await this.store.removeConnection(connectionId, this.clock.now());
-    for (const { channel, diff } of removed) await this.broadcastLeaves(channel, diff, cause);
+    let left = 0;
+    for (const { channel, diff } of removed) {
+      left += diff.left.length;
+      await this.broadcastLeaves(channel, diff, cause);
+    }
+    return left;
   }
 
   /** Removes the connection's members on one channel (DETACH). */
@@ -110,7 +123,9 @@ export class PresenceService {
     this.cancelLeave(conn);
     conn.leaveTimer = this.clock.setTimeout(() => {
       conn.leaveTimer = undefined;
-      this.removeConnection(conn.id, 'timeout').catch(onError);
+      this.removeConnection(conn.id, 'timeout')
+        .then((left) => this.metrics?.graceLeaves.inc(left))
+        .catch(onError);
     }, conn.options.remainPresentFor);
   }
 
@@ -135,6 +150,7 @@ export class PresenceService {
         presence: members.slice(start, start + pageSize).map((m) => asItem(PresenceAction.PRESENT, m)),
       });
     }
+    this.metrics?.syncPages.inc(pages.length);
     return pages;
   }
 }

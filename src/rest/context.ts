@@ -4,6 +4,7 @@ import type { Identity } from '../auth/identity.ts';
 import { channelKey, validateChannelName } from '../channel/channel-name.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { PublishDedupe } from './publish-dedupe.ts';
 import { authenticateRequest } from './rest-auth.ts';
 
@@ -20,6 +21,8 @@ export interface RestState {
   readonly publishes: PublishDedupe<PublishResult>;
   /** Health for `/health` and `/ready`: unhealthy (503) while a cluster node is cut off from Redis. */
   readonly health: () => Health;
+  /** Served at `/metrics`; undefined when metrics are off (404). */
+  readonly metrics?: Metrics;
 }
 
 /** What `/health` and `/ready` report; `detail` names backends (e.g. `{redis: 'down'}`). */

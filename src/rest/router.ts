@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
 import { chatOccupancyRoutes } from './chat/occupancy-route.ts';
 import { channelRequest, type Health, type RestRequest, type RestState } from './context.ts';
+import { getMetrics } from './metrics-route.ts';
 import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
 import type { Handler, Route } from './route.ts';
@@ -19,6 +21,7 @@ const ROUTES: Route[] = [
   { path: /^\/(health|ready)$/, methods: { GET: (r) => sendHealth(r) } },
   // The SDK always asks /time for JSON and reads `body[0]`; no credentials are needed (Ably §7).
   { path: /^\/time$/, methods: { GET: (r) => sendBody(r.req, r.res, new URLSearchParams(), 200, [r.node.clock.now()]) } },
+  { path: /^\/metrics$/, methods: { GET: (r) => getMetrics(r) } },
   { path: /^\/keys\/([^/]+)\/requestToken$/, methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) } },
   { path: /^\/channels$/, methods: { GET: (r) => listChannels(r) } },
   { path: /^\/channels\/([^/]+)$/, methods: { GET: (r, [ch]) => getChannelStatus(r, ch as string) } },
@@ -80,7 +83,8 @@ async function handle(state: RestState, req: IncomingMessage, res: ServerRespons
 export function createRestApi(
   node: Node,
   health: () => Health = () => ({ up: true }),
+  metrics?: Metrics,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health };
+  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health, metrics };
   return (req, res) => handle(state, req, res);
 }

@@ -12,6 +12,8 @@ import { ObservedBroker } from '../integrations/observed-broker.ts';
 import { Node } from '../node/node.ts';
 import { logConnectionLifecycle } from '../observability/connection-log.ts';
 import { type Logger, silentLogger, textLogger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { ServerMetrics, watchNode } from '../observability/metrics-server.ts';
 import { createRestApi } from '../rest/router.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
@@ -37,6 +39,11 @@ export interface RollcallServer {
   readonly tls: boolean;
   /** Client transitions, `[meta]clients` and webhooks. */
   readonly integrations: Integrations;
+  /**
+   * The metrics registry served at `/metrics` (undefined when `metrics: false`). Other rooms add their series to it
+   * (`metrics.counter(...)`, or any prom-client metric with `registers: [metrics.registry]`).
+   */
+  readonly metrics: Metrics | undefined;
   listen(): Promise<AddressInfo>;
   /** Tells clients to reconnect, closes sockets, and stops listening; resolves when done or after shutdownDrainTime. */
   close(): Promise<void>;
@@ -49,8 +56,10 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   const config = resolveConfig(partial);
   // Read and checked before anything starts, so a bad file is a start-up error rather than failing handshakes.
   const tls = config.tlsCert !== undefined ? loadTlsMaterial(config.tlsCert, config.tlsKey as string) : undefined;
+  // One registry per server; in cluster mode every series carries the node id, so nodes' series stay apart.
+  const metrics = config.metrics ? new Metrics(config.redisUrl ? { nodeId: config.serverId } : {}) : undefined;
   // Cluster mode only when a Redis URL is configured; ioredis is loaded only then.
-  const redis = config.redisUrl ? createRedisMode(config, clock, logger) : undefined;
+  const redis = config.redisUrl ? createRedisMode(config, clock, logger, metrics) : undefined;
   const backends = redis?.deps ?? {
     presenceStore: new MemoryPresenceStore(),
     broker: new MemoryBroker(),
@@ -68,7 +77,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   const broker = integrations.dispatcher.wantsSource('channel.message')
     ? new ObservedBroker(backends.broker, integrations.observePublish)
     : backends.broker;
-  const node = new Node({ config, clock, logger, ...backends, broker });
+  const node = new Node({ config, clock, logger, ...backends, broker, metrics: metrics && new ServerMetrics(metrics) });
   node.presence.observer = integrations.observePresence;
   node.channels.listener = integrations.watchChannels((key) => node.occupancy.metrics(key));
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
@@ -81,7 +90,8 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       }
     : undefined;
   logConnectionLifecycle(node.events, logger);
-  const handleRest = createRestApi(node, health);
+  if (metrics) watchNode(metrics, node);
+  const handleRest = createRestApi(node, health, metrics);
   const dashboard = config.dashboard
     ? createDashboard(node, {
         nodes: async () =>
@@ -120,6 +130,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     config,
     tls: tls !== undefined,
     integrations,
+    metrics,
     listen: async () => {
       await redis?.start(node);
       integrations.start();

@@ -4,10 +4,17 @@ import type { DeliveryQueue } from '../integrations/delivery-queue.ts';
 import type { DeviceRegistry } from '../integrations/device-registry.ts';
 import type { Node, NodeDeps } from '../node/node.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { RedisKeys } from '../store/redis/keys.ts';
 import { RedisBroker } from '../store/redis/redis-broker.ts';
 import { RedisBus, RedisLink } from '../store/redis/redis-bus.ts';
-import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from '../store/redis/redis-client.ts';
+import {
+  closeRedisClients,
+  connectRedisClients,
+  createRedisClients,
+  type RedisClients,
+  timeCommands,
+} from '../store/redis/redis-client.ts';
 import { RedisConnectionDirectory } from '../store/redis/redis-connection-directory.ts';
 import { RedisDeliveryQueue } from '../store/redis/redis-delivery-queue.ts';
 import { RedisDeviceRegistry } from '../store/redis/redis-device-registry.ts';
@@ -33,7 +40,7 @@ export interface RedisMode {
 }
 
 /** Builds the Redis clients and every Redis backend for one node (the clients are created here, passed in below). */
-export function createRedisMode(config: Config, clock: Clock, logger: Logger): RedisMode {
+export function createRedisMode(config: Config, clock: Clock, logger: Logger, metrics?: Metrics): RedisMode {
   const url = config.redisUrl as string;
   const clients: RedisClients = createRedisClients(url);
   const keys = new RedisKeys(config.redisPrefix);
@@ -56,6 +63,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger): R
   });
   const bus = new RedisBus(clients, keys);
   const link = new RedisLink(clients);
+  if (metrics) watchRedis(metrics, clients, link);
   const directory = new RedisConnectionDirectory(
     clients.command,
     keys,
@@ -103,4 +111,21 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger): R
       closeRedisClients(clients);
     },
   };
+}
+
+/** Cluster mode's series: command latency, and whether Redis is reachable (outages counted as they begin). */
+function watchRedis(metrics: Metrics, clients: RedisClients, link: RedisLink): void {
+  const latency = metrics.histogram(
+    'rollcall_redis_command_duration_seconds',
+    'Redis command latency (command client: presence, history, publish, scripts), send to reply.',
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  timeCommands(clients.command, (seconds) => latency.observe(seconds));
+  metrics.gauge('rollcall_redis_up', '1 while this node reaches Redis, 0 during an outage (not ready, clients kept).', () =>
+    link.isUp() ? 1 : 0,
+  );
+  const outages = metrics.counter('rollcall_redis_outages_total', 'Times this node lost its connection to Redis.');
+  link.onChange((up) => {
+    if (!up) outages.inc();
+  });
 }

@@ -48,3 +48,20 @@ export async function closeRedisClients(clients: RedisClients): Promise<void> {
     ),
   );
 }
+
+/**
+ * Reports how long each command of `client` took, from sending to its reply or failure, in seconds (for a latency
+ * histogram). Wraps this one client's `sendCommand`, through which ioredis sends every command and script.
+ */
+export function timeCommands(client: RedisClient, observe: (seconds: number) => void): void {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<RedisClient['sendCommand']>) => {
+    // A monotonic duration, not wall time: performance.now() rather than the injected Clock.
+    const start = performance.now();
+    const done = () => observe((performance.now() - start) / 1000);
+    // ioredis types the result as unknown; it is the command's promise.
+    const reply = send(...args) as Promise<unknown>;
+    reply.then(done, done);
+    return reply;
+  }) as RedisClient['sendCommand'];
+}
