@@ -77,3 +77,16 @@ test('logLevel is one of the known levels; tlsCert and tlsKey come as a pair of 
   assert.throws(() => resolveConfig({ tlsCert: '', tlsKey: 'key.pem' }), /tlsCert must be a file path/);
   assert.equal(resolveConfig({ tlsCert: 'c.pem', tlsKey: 'k.pem' }).tlsKey, 'k.pem');
 });
+
+test('metrics is on by default and must be a boolean; metricsToken must be long and printable, never echoed', () => {
+  assert.equal(resolveConfig().metrics, true);
+  assert.equal(resolveConfig({ metrics: false }).metrics, false);
+  assert.throws(() => resolveConfig({ metrics: 'no' as unknown as boolean }), /metrics must be true or false/);
+  assert.equal(resolveConfig({ metricsToken: 'a-long-enough-token-123' }).metricsToken, 'a-long-enough-token-123');
+  for (const metricsToken of ['short', 'has a space in it here', 'tab\tseparated-token-value']) {
+    assert.throws(
+      () => resolveConfig({ metricsToken }),
+      (err: Error) => /metricsToken/.test(err.message) && !err.message.includes(metricsToken),
+    );
+  }
+});
