@@ -11,6 +11,7 @@ import './scenarios/cluster-fanout.ts';
 import './scenarios/cluster-storm.ts';
 import './scenarios/occupancy.ts';
 import './scenarios/webhooks.ts';
+import './scenarios/metrics-overhead.ts';
 import { scenarios } from './scenarios/registry.ts';
 
 /**

@@ -12,7 +12,7 @@ interface Phase {
 }
 
 /** Opens K subscribers over the workers; the first client of worker 0 also publishes. */
-async function openAll(ctx: BenchContext, workers: Child[], k: number, port: number, raw: boolean) {
+export async function openAll(ctx: BenchContext, workers: Child[], k: number, port: number, raw: boolean) {
   const counts = split(k, workers.length);
   await Promise.all(
     workers.map((w, i) =>
@@ -31,7 +31,7 @@ async function openAll(ctx: BenchContext, workers: Child[], k: number, port: num
 }
 
 /** Publishes `count` messages (windowed when rate is 0, else paced) and waits until every subscriber has them all. */
-async function phase(workers: Child[], counts: number[], count: number, rate: number): Promise<Phase> {
+export async function phase(workers: Child[], counts: number[], count: number, rate: number): Promise<Phase> {
   const total = counts.reduce((a, b) => a + b, 0) * count;
   const sampleEvery = Math.max(1, Math.floor(total / 40_000));
   await Promise.all(workers.map((w) => w.request('listen', { sampleEvery })));
