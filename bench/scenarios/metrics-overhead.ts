@@ -38,12 +38,25 @@ async function scrapeWhile(port: number): Promise<() => Promise<void>> {
   };
 }
 
-/** The presence storm at N on a fresh server with metrics on or off. */
-async function stormRun(ctx: BenchContext, n: number, metrics: boolean): Promise<Sample> {
-  const server = await ctx.startServer({ metrics });
+/**
+ * How a run treats metrics: `off` (`metrics: false`), `counting` (on, never scraped: the hot-path counting and
+ * process-metric collectors alone) or `scraped` (on, and `/metrics` scraped every second).
+ */
+type Mode = 'off' | 'counting' | 'scraped';
+const MODES: readonly Mode[] = ['off', 'counting', 'scraped'];
+
+/** Starts a server in `mode`, and scraping when asked; returns the port and the function that stops scraping. */
+async function serverIn(ctx: BenchContext, mode: Mode) {
+  const server = await ctx.startServer({ metrics: mode !== 'off' });
+  return { server, scraping: async () => (mode === 'scraped' ? await scrapeWhile(server.port) : undefined) };
+}
+
+/** The presence storm at N on a fresh server. */
+async function stormRun(ctx: BenchContext, n: number, mode: Mode): Promise<Sample> {
+  const { server, scraping } = await serverIn(ctx, mode);
   const workers = await ctx.startWorkers(2);
   const counts = await openStorm(workers, n, server.port, ctx, false, 'storm');
-  const stop = metrics ? await scrapeWhile(server.port) : undefined;
+  const stop = await scraping();
   const m = await ctx.mark(server.child, workers);
   const { ms } = await storm(workers, counts, n, 'storm');
   const use = await ctx.since(m, server.child, workers);
@@ -52,13 +65,13 @@ async function stormRun(ctx: BenchContext, n: number, metrics: boolean): Promise
   return { ms, cpuMs: use.serverCpuMs };
 }
 
-/** The fan-out throughput phase to K subscribers on a fresh server with metrics on or off. */
-async function fanoutRun(ctx: BenchContext, k: number, metrics: boolean): Promise<Sample> {
+/** The fan-out throughput phase to K subscribers on a fresh server. */
+async function fanoutRun(ctx: BenchContext, k: number, mode: Mode): Promise<Sample> {
   const count = ctx.options.quick ? 300 : Math.max(100, Math.min(2000, Math.floor(200_000 / k)));
-  const server = await ctx.startServer({ metrics });
+  const { server, scraping } = await serverIn(ctx, mode);
   const workers = await ctx.startWorkers(2);
   const counts = await openFanout(ctx, workers, k, server.port, false);
-  const stop = metrics ? await scrapeWhile(server.port) : undefined;
+  const stop = await scraping();
   const m = await ctx.mark(server.child, workers);
   const { ms } = await phase(workers, counts, count, 0);
   const use = await ctx.since(m, server.child, workers);
@@ -67,45 +80,51 @@ async function fanoutRun(ctx: BenchContext, k: number, metrics: boolean): Promis
   return { ms, cpuMs: use.serverCpuMs };
 }
 
-/** Runs off/on pairs, alternating which goes first so drift in the machine's load falls on both alike. */
-async function pairs(rounds: number, run: (metrics: boolean) => Promise<Sample>): Promise<{ off: Sample[]; on: Sample[] }> {
-  const off: Sample[] = [];
-  const on: Sample[] = [];
-  for (let i = 0; i < rounds; i++) {
-    for (const metrics of i % 2 === 0 ? [false, true] : [true, false]) (metrics ? on : off).push(await run(metrics));
+/** Runs every mode once per round, rotating the order so drift in the machine's load falls on all alike. */
+async function rounds(n: number, run: (mode: Mode) => Promise<Sample>): Promise<Record<Mode, Sample[]>> {
+  const out: Record<Mode, Sample[]> = { off: [], counting: [], scraped: [] };
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < MODES.length; j++) {
+      const mode = MODES[(i + j) % MODES.length] as Mode;
+      out[mode].push(await run(mode));
+    }
   }
-  return { off, on };
+  return out;
 }
 
-function row(name: string, size: string, { off, on }: { off: Sample[]; on: Sample[] }): Row {
-  const ratio = (a: number, b: number) => (a / b).toFixed(3);
-  const wall = median(on.map((s) => s.ms)) / median(off.map((s) => s.ms));
-  const cpu = median(on.map((s) => s.cpuMs)) / median(off.map((s) => s.cpuMs));
-  const perRound = on.map((s, i) => ratio(s.ms, (off[i] as Sample).ms)).join(', ');
+function row(name: string, size: string, samples: Record<Mode, Sample[]>): Row {
+  const med = (mode: Mode, key: keyof Sample) => median(samples[mode].map((s) => s[key]));
+  const ratio = (mode: Mode, key: keyof Sample) => med(mode, key) / med('off', key);
+  const perRound = (key: keyof Sample) =>
+    samples.scraped.map((s, i) => (s[key] / (samples.off[i] as Sample)[key]).toFixed(2)).join(' ');
+  const wall = ratio('scraped', 'ms');
+  const cpu = ratio('scraped', 'cpuMs');
   return {
-    scenario: `8 metrics overhead (${name})`,
+    scenario: `8 metrics on/off (${name})`,
     size,
     result:
-      `on/off wall ${wall.toFixed(3)} (rounds ${perRound}), server CPU ${cpu.toFixed(3)}; ` +
-      `off ${off.map((s) => fmtMs(s.ms)).join(' ')}, on ${on.map((s) => fmtMs(s.ms)).join(' ')}`,
+      `scraped/off: wall ${wall.toFixed(3)}, server CPU ${cpu.toFixed(3)}; ` +
+      `counting/off: wall ${ratio('counting', 'ms').toFixed(3)}, CPU ${ratio('counting', 'cpuMs').toFixed(3)}; ` +
+      `per round scraped/off wall ${perRound('ms')}, CPU ${perRound('cpuMs')}; ` +
+      `median off ${fmtMs(med('off', 'ms'))} (CPU ${fmtMs(med('off', 'cpuMs'))})`,
     target: `within 5%: ${wall <= 1.05 ? 'yes' : 'NO'} (wall), ${cpu <= 1.05 ? 'yes' : 'NO'} (CPU)`,
   };
 }
 
 /**
  * 8. Metrics on vs off in the same run: the presence storm (N members) and the message fan-out (K = N
- * subscribers), each on a fresh server with `metrics: false` and with metrics on and `/metrics` scraped every
- * second, in alternating pairs. Reports the ratio of medians (wall time of the phase, and the server's CPU time),
- * and each round's wall-time ratio so the noise is visible.
+ * subscribers), each on a fresh server with `metrics: false`, with metrics on but never scraped, and with metrics
+ * on and `/metrics` scraped every second, in rotating order. Reports ratios of medians to `off` (wall time of the
+ * measured phase, and the server's CPU time in it) and each round's scraped/off ratios, so the noise is visible.
  */
 register({
   name: 'metrics',
-  title: '8 metrics overhead',
+  title: '8 metrics on/off',
   sizes: { quick: [500], full: [1000] },
   async run(ctx, n) {
-    const rounds = ctx.options.quick ? 2 : 5;
-    const stormPairs = await pairs(rounds, (metrics) => stormRun(ctx, n, metrics));
-    const fanoutPairs = await pairs(rounds, (metrics) => fanoutRun(ctx, n, metrics));
-    return [row('storm', `N=${n}`, stormPairs), row('fan-out', `K=${n}`, fanoutPairs)];
+    const count = ctx.options.quick ? 2 : 5;
+    const storms = await rounds(count, (mode) => stormRun(ctx, n, mode));
+    const fanouts = await rounds(count, (mode) => fanoutRun(ctx, n, mode));
+    return [row('storm', `N=${n}`, storms), row('fan-out', `K=${n}`, fanouts)];
   },
 });
