@@ -124,10 +124,23 @@ export class ServerMetrics {
     );
   }
 
+  /** The last text frame counted and its UTF-8 length: a fan-out sends one shared string to every subscriber. */
+  private lastText = '';
+  private lastTextBytes = 0;
+
   /** A frame went out: counted by action, bytes by length (UTF-8 for text frames). */
   countSent(action: number, frame: Buffer | string): void {
     this.sent.inc(action);
-    this.bytesSent.value += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (typeof frame !== 'string') {
+      this.bytesSent.value += frame.length;
+      return;
+    }
+    // Measuring UTF-8 length walks the string; a fan-out's later recipients reuse the first one's measure.
+    if (frame !== this.lastText) {
+      this.lastText = frame;
+      this.lastTextBytes = Buffer.byteLength(frame);
+    }
+    this.bytesSent.value += this.lastTextBytes;
   }
 }
 
