@@ -208,6 +208,11 @@ describe('metrics: access', () => {
     const scraped = new Scrape(await withToken.text());
     assert.equal(scraped.types.get('rollcall_acks_total'), 'counter');
     assert.equal(scraped.types.get('nodejs_eventloop_lag_seconds'), 'gauge');
+    assert.equal(scraped.types.get('process_cpu_seconds_total'), 'counter');
+    assert.ok(scraped.get('process_resident_memory_bytes') > 0);
+    assert.ok(scraped.get('nodejs_heap_size_used_bytes') > 0);
+    // Left out on purpose: observing every garbage collection costs CPU on the hot path.
+    assert.equal(scraped.types.get('nodejs_gc_duration_seconds'), undefined);
 
     // A valid Ably token (as handed to browsers) does not open the metrics, which cover every app.
     const details = await s.rest().auth.requestToken();
