@@ -101,7 +101,7 @@ function row(name: string, size: string, samples: Record<Mode, Sample[]>): Row {
   const wall = ratio('scraped', 'ms');
   const cpu = ratio('scraped', 'cpuMs');
   return {
-    scenario: `8 metrics on/off (${name})`,
+    scenario: `10 metrics on/off (${name})`,
     size,
     result:
       `scraped/off: wall ${wall.toFixed(3)}, server CPU ${cpu.toFixed(3)}; ` +
@@ -113,14 +113,14 @@ function row(name: string, size: string, samples: Record<Mode, Sample[]>): Row {
 }
 
 /**
- * 8. Metrics on vs off in the same run: the presence storm (N members) and the message fan-out (K = N
+ * 10. Metrics on vs off in the same run: the presence storm (N members) and the message fan-out (K = N
  * subscribers), each on a fresh server with `metrics: false`, with metrics on but never scraped, and with metrics
  * on and `/metrics` scraped every second, in rotating order. Reports ratios of medians to `off` (wall time of the
  * measured phase, and the server's CPU time in it) and each round's scraped/off ratios, so the noise is visible.
  */
 register({
   name: 'metrics',
-  title: '8 metrics on/off',
+  title: '10 metrics on/off',
   sizes: { quick: [500], full: [1000] },
   async run(ctx, n) {
     const count = ctx.options.quick ? 2 : 5;
@@ -135,7 +135,7 @@ register({
       row('storm', `N=${n}`, storms),
       row('fan-out', `K=${n}`, fanouts),
       {
-        scenario: '8 metrics on/off (hot path, in process)',
+        scenario: '10 metrics on/off (hot path, in process)',
         size: '1000 conns',
         result:
           `sendShared without sockets: off ${offNs.toFixed(1)} ns, on ${onNs.toFixed(1)} ns per delivery (best of 21); ` +
