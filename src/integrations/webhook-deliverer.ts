@@ -43,7 +43,7 @@ export class WebhookDeliverer {
   private running: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly target: WebhookTarget,
+    readonly target: WebhookTarget,
     private readonly queue: DeliveryQueue,
     private readonly clock: Clock,
     private readonly options: DelivererOptions,

@@ -9,6 +9,7 @@ import { Integrations } from '../integrations/integrations.ts';
 import { MemoryDeliveryQueue } from '../integrations/memory-delivery-queue.ts';
 import { MemoryDeviceRegistry } from '../integrations/memory-device-registry.ts';
 import { ObservedBroker } from '../integrations/observed-broker.ts';
+import { watchWebhooks } from '../integrations/webhook-metrics.ts';
 import { Node } from '../node/node.ts';
 import { logConnectionLifecycle } from '../observability/connection-log.ts';
 import { type Logger, silentLogger, textLogger } from '../observability/logger.ts';
@@ -65,14 +66,16 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     broker: new MemoryBroker(),
     history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
   };
+  const integrationStores = redis?.integrations ?? { devices: new MemoryDeviceRegistry(), queue: new MemoryDeliveryQueue(clock) };
   const integrations = new Integrations({
     config,
     clock,
     broker: backends.broker,
     history: backends.history,
     log: (message) => logger.warn({ component: 'integrations' }, message),
-    ...(redis?.integrations ?? { devices: new MemoryDeviceRegistry(), queue: new MemoryDeliveryQueue(clock) }),
+    ...integrationStores,
   });
+  if (metrics) watchWebhooks(metrics, integrations, integrationStores.queue);
   // Published messages reach channel.message webhooks through the broker, so realtime and REST need no hook.
   const broker = integrations.dispatcher.wantsSource('channel.message')
     ? new ObservedBroker(backends.broker, integrations.observePublish)

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import type { ClientTransitionPayload } from '../../src/integrations/client-transition.ts';
 import type { WebhookItem } from '../../src/integrations/webhook-item.ts';
 import { ManualClock } from '../../src/time/manual-clock.ts';
+import { scrape } from '../helpers/metrics.ts';
 import { PROTOCOLS, startServer } from '../helpers/server.ts';
 import { startReceiver, verifyAblySignature } from '../helpers/webhook-receiver.ts';
 
@@ -183,12 +184,26 @@ describe('webhook delivery', () => {
     const [target] = s.server.integrations.dispatcher.targets;
     assert.equal(s.server.integrations.dispatcher.dropped.get(target?.id as string), 3);
     assert.ok(logs.some((l) => l.includes('queue full (limit 5); dropped')));
+    const webhook = { webhook: target?.id as string };
+    const [deliverer] = s.server.integrations.deliverers;
+    const passUntil = async (done: () => boolean) => {
+      while (!done()) await once(deliverer?.events as EventEmitter, 'pass');
+    };
+    await passUntil(() => (deliverer?.stats.failures ?? 0) >= 1);
+    const before = await scrape(s.port);
+    assert.equal(before.get('rollcall_webhook_items_dropped_total', webhook), 3);
+    assert.equal(before.get('rollcall_webhook_queue_depth', webhook), 5);
+    assert.ok(before.get('rollcall_webhook_failed_requests_total', webhook) >= 1, 'the 500s are counted');
     receiver.status = 200;
     await receiver.items.count(5);
     assert.deepEqual(
       receiver.items.items.map((i) => Number((i.data.messages as Array<{ data: string }>)[0]?.data)),
       [0, 1, 2, 3, 4],
     );
+    await passUntil(() => (deliverer?.stats.delivered ?? 0) >= 5);
+    const after = await scrape(s.port);
+    assert.equal(after.get('rollcall_webhook_items_delivered_total', webhook), 5);
+    assert.equal(after.get('rollcall_webhook_queue_depth', webhook), 0);
   });
 
   test('channel.lifecycle and channel.occupancy: opened, occupancy as members come, closed on the last detach', async (t) => {
