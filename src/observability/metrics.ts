@@ -12,10 +12,13 @@ export interface MetricsOptions {
 }
 
 /**
- * prom-client's default process metrics, less its GC duration histogram: that one observes every garbage
- * collection through a `PerformanceObserver`, which cost about 8 % more CPU in an allocation-heavy loop here (and
- * showed as a few % of server CPU in the fan-out bench). prom-client's `collectDefaultMetrics` cannot leave one out,
- * so its collectors are loaded by name; a missing one (a prom-client upgrade that moved them) fails at start-up.
+ * prom-client's default process metrics, less three:
+ * - its GC duration histogram observes every garbage collection through a `PerformanceObserver`, which cost about
+ *   8 % more CPU in an allocation-heavy loop here (and showed as a few % of server CPU in the fan-out bench);
+ * - `nodejs_active_handles*` and `nodejs_active_resources*` walk every handle at each scrape, so with thousands of
+ *   sockets a scrape costs milliseconds of CPU, and they count what `rollcall_connections{state}` already says.
+ * prom-client's `collectDefaultMetrics` cannot leave one out, so its collectors are loaded by name; a missing one (a
+ * prom-client upgrade that moved them) fails at start-up.
  */
 const PROCESS_COLLECTORS = [
   'processCpuTotal',
@@ -24,8 +27,6 @@ const PROCESS_COLLECTORS = [
   'processOpenFileDescriptors',
   'processMaxFileDescriptors',
   'eventLoopLag',
-  'processResources',
-  'processHandles',
   'processRequests',
   'heapSizeAndUsed',
   'heapSpacesSizeAndUsed',
