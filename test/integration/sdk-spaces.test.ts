@@ -162,12 +162,13 @@ for (const backend of BACKENDS) {
       const moves = new Collector<CursorUpdate>();
       bob.cursors.subscribe('update', moves.push);
       alice.cursors.subscribe('update', () => {});
-      // Each SDK sends positions only once its cursors channel shows another member (nobody else, nothing sent):
-      // wait until Alice's does.
+      // Each SDK sends positions only once its cursors channel shows more than one member (it re-reads
+      // presence.get() on every presence event and drops positions set before): wait until Alice's shows both her
+      // and Bob, then for a get() issued after the SDK's own (so its answer has been applied).
       const aliceCursors = alice.cursors.channel as Ably.RealtimeChannel;
       const cursorMembers = new Collector<string>();
       await aliceCursors.presence.subscribe((m) => cursorMembers.push(m.clientId as string));
-      await cursorMembers.until((ids) => ids.includes('bob'));
+      await cursorMembers.until((ids) => ids.includes('bob') && ids.includes('alice'));
       await aliceCursors.presence.get();
 
       for (let x = 1; x <= 5; x++) await alice.cursors.set({ position: { x, y: 2 * x }, data: { color: 'red' } });
