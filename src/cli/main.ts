@@ -5,8 +5,11 @@ import { createServer, type RollcallServer } from '../server/create-server.ts';
 import { systemClock } from '../time/clock.ts';
 import { HELP, parseCli } from './args.ts';
 import { packageVersion } from './version.ts';
+import { runSandbox } from './sandbox.ts';
 
 async function main(): Promise<void> {
+  // `rollcall sandbox ...`: the test-app provisioner instead of a server (src/sandbox).
+  if (process.argv[2] === 'sandbox') return runSandbox(process.argv.slice(3));
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(process.argv.slice(2), process.env);
