@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSandbox } from '../src/sandbox/index.ts';
+import { makeCertificate, startEchoServer } from './echo/echo-server.ts';
 import { type CompatReport, type FileResult, type TestResult, totalsOf } from './report.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,7 @@ Rollcall sandbox, with the npm build of the same version as the checkout.
   --files A,B         only files whose path contains one of these
   --file-timeout MS   per-file limit; a file still running is killed and its remaining tests are lost (default 900000)
   --sandbox-url URL   use a running sandbox (npm run sandbox) instead of starting one in this process
+  --no-echo           do not start the local echo.ably.io stand-in (compat/echo; needs port 443, so root)
 `;
 
 function fail(message: string): never {
@@ -105,6 +107,8 @@ function runFile(
     'test/support/modules_helper.js',
     '--require',
     'test/support/test_helper.js',
+    '--require',
+    join(HERE, 'echo', 'dns-preload.cjs'),
     '--file',
     'test/support/root_hooks.js',
     '--reporter',
@@ -179,6 +183,7 @@ async function main(): Promise<void> {
       files: { type: 'string', default: '' },
       'file-timeout': { type: 'string', default: '900000' },
       'sandbox-url': { type: 'string' },
+      'no-echo': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -193,7 +198,13 @@ async function main(): Promise<void> {
 
   const sandbox = values['sandbox-url'] ? undefined : createSandbox({ port: 0 });
   const sandboxUrl = values['sandbox-url'] ?? `http://127.0.0.1:${(await sandbox?.listen())?.port}`;
-  const env = { ABLY_LOCAL_SANDBOX_URL: sandboxUrl, ABLY_TEST_TRANSPORTS: 'web_socket' };
+  const env: Record<string, string> = { ABLY_LOCAL_SANDBOX_URL: sandboxUrl, ABLY_TEST_TRANSPORTS: 'web_socket' };
+  let echo: Awaited<ReturnType<typeof startEchoServer>> | undefined;
+  if (!values['no-echo']) {
+    const tls = makeCertificate(logsDir);
+    echo = await startEchoServer(tls, 443);
+    env.NODE_EXTRA_CA_CERTS = tls.cert;
+  }
   const files = suiteFiles(sdkDir, values.files ? values.files.split(',') : []);
   const startedAt = new Date();
   const tests: TestResult[] = [];
@@ -209,6 +220,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await sandbox?.close();
+    echo?.close();
   }
   const report: CompatReport = {
     sdk: { name: 'ably-js', version, build: `npm ably@${version}` },

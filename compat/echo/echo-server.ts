@@ -1,0 +1,88 @@
+// TEST TOOLING ONLY: a local stand-in for Ably's public test echo service (echo.ably.io), which some ably-js tests
+// call and which is not reachable here. It serves HTTPS with a throwaway self-signed certificate; the suite's
+// processes reach it through dns-preload.cjs (echo.ably.io → 127.0.0.1) and trust it via NODE_EXTRA_CA_CERTS.
+// Endpoints: /createJWT, /?type=json|text&body=, /respondwith?status=, /qs_to_body.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+
+export const ECHO_HOST = 'echo.ably.io';
+
+/** Writes a self-signed certificate for echo.ably.io into `dir`; returns the paths of the key and the certificate. */
+export function makeCertificate(dir: string): { key: string; cert: string } {
+  const key = join(dir, 'echo-key.pem');
+  const cert = join(dir, 'echo-cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${ECHO_HOST}`,
+      '-addext',
+      `subjectAltName=DNS:${ECHO_HOST}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key, cert };
+}
+
+/** An Ably JWT as the echo service makes it: HS256, `kid` = keyName, optional clientId/capability, `expiresIn` s. */
+async function createJwt(q: URLSearchParams): Promise<string> {
+  const keyName = q.get('keyName') ?? '';
+  const secret = new TextEncoder().encode(q.get('keySecret') ?? '');
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = {};
+  const clientId = q.get('clientId');
+  if (clientId !== null) claims['x-ably-clientId'] = clientId;
+  claims['x-ably-capability'] = q.get('capability') ?? '{"*":["*"]}';
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: keyName })
+    .setIssuedAt(now)
+    .setExpirationTime(now + Number(q.get('expiresIn') ?? 3600))
+    .sign(secret);
+}
+
+/** Starts the stand-in on `port` (443 for the suite, which calls https://echo.ably.io with no port). */
+export async function startEchoServer(tls: { key: string; cert: string }, port: number): Promise<Server> {
+  const server = createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
+    const url = new URL(req.url ?? '/', `https://${ECHO_HOST}`);
+    const q = url.searchParams;
+    const cors = { 'access-control-allow-origin': '*' };
+    const send = (status: number, type: string, body: string) =>
+      res.writeHead(status, { ...cors, 'content-type': type }).end(body);
+    if (url.pathname === '/createJWT') {
+      createJwt(q).then(
+        (jwt) => send(200, q.get('returnType') === 'jwt' ? 'application/jwt' : 'text/plain', jwt),
+        (err: Error) => send(400, 'text/plain', err.message),
+      );
+    } else if (url.pathname === '/respondwith') {
+      send(Number(q.get('status') ?? 200), 'text/plain', '');
+    } else if (url.pathname === '/qs_to_body') {
+      send(200, 'application/json', JSON.stringify(Object.fromEntries(q)));
+    } else if (url.pathname === '/') {
+      send(200, q.get('type') === 'json' ? 'application/json' : 'text/plain', q.get('body') ?? '');
+    } else {
+      send(404, 'text/plain', 'not found');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+export const echoPort = (server: Server): number => (server.address() as AddressInfo).port;
