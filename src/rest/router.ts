@@ -22,7 +22,12 @@ const ROUTES: Route[] = [
   // The SDK always asks /time for JSON and reads `body[0]`; no credentials are needed (Ably §7).
   { path: /^\/time$/, methods: { GET: (r) => sendBody(r.req, r.res, new URLSearchParams(), 200, [r.node.clock.now()]) } },
   { path: /^\/metrics$/, methods: { GET: (r) => getMetrics(r) } },
-  { path: /^\/keys\/([^/]+)\/requestToken$/, methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) } },
+  // Ably answers `GET /keys/{key}/requestToken` with 404 40400, and SDK suites rely on it (ably-js `request_404`).
+  {
+    path: /^\/keys\/([^/]+)\/requestToken$/,
+    methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) },
+    otherMethodsNotFound: true,
+  },
   { path: /^\/channels$/, methods: { GET: (r) => listChannels(r) } },
   { path: /^\/channels\/([^/]+)$/, methods: { GET: (r, [ch]) => getChannelStatus(r, ch as string) } },
   {
@@ -53,7 +58,10 @@ function sendHealth(r: RestRequest): void {
 function match(method: string, path: string): { route: Route; handler?: Handler; params: string[] } | undefined {
   for (const route of ROUTES) {
     const m = route.path.exec(path);
-    if (m) return { route, handler: route.methods[method], params: m.slice(1) };
+    if (!m) continue;
+    const handler = route.methods[method];
+    if (!handler && route.otherMethodsNotFound) return undefined;
+    return { route, handler, params: m.slice(1) };
   }
   return undefined;
 }
