@@ -85,7 +85,9 @@ export class Authenticator {
     const parsed = parseApiKey(key);
     if (!parsed) throw ErrorInfo.of('invalidCredentials', 'malformed key');
     const registered = this.keys.get(parsed.name);
-    if (!registered) throw ErrorInfo.of('keyError', `key ${parsed.name} not recognised`);
+    // Ably answers an unknown key like a wrong secret (40101), and SDK suites expect it (ably-js invalid_cred_failure);
+    // 40130 stays for TokenRequests that name an unknown key.
+    if (!registered) throw ErrorInfo.of('invalidCredentials', `key ${parsed.name} not recognised`);
     if (!secretsEqual(parsed.secret, registered.secret)) throw ErrorInfo.of('invalidCredentials', 'wrong key secret');
     return {
       appId: registered.appId,
