@@ -101,6 +101,8 @@ export interface Config {
   /** Message and presence history retention per channel. */
   historyMaxAge: number;
   historyMaxPerChannel: number;
+  /** Most messages a `rewind=N` attach replays (Ably: 100); larger requests are capped. */
+  maxRewindMessages: number;
   /**
    * Bytes queued for a connection that is not reading before it is dropped (as an abrupt disconnect), so one
    * stalled client cannot hold unbounded memory.
@@ -194,6 +196,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   tokenRenewLead: 30_000,
   historyMaxAge: 2 * 60 * 60 * 1000,
   historyMaxPerChannel: 1_000,
+  maxRewindMessages: 100,
   maxOutboundBuffer: 8 * 1024 * 1024,
   shutdownDrainTime: 5_000,
   redisPrefix: 'rollcall:',

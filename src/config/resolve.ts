@@ -40,6 +40,7 @@ function validateConfig(c: Config): void {
     'maxClientIdLength',
     'historyMaxAge',
     'historyMaxPerChannel',
+    'maxRewindMessages',
     'tokenRequestWindow',
     'defaultTokenTtl',
     'maxTokenTtl',
