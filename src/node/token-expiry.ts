@@ -7,9 +7,10 @@ import type { Node } from './node.ts';
 const asked = new WeakMap<Connection, number>();
 
 /**
- * Token expiry for a connected client, run from the liveness sweep (no timer per connection). Shortly before the
- * token expires (tokenRenewLead, at most half the token's lifetime, so short tokens do not loop) the server sends
- * AUTH and the SDK re-authorizes in band; at expiry a client that has not renewed gets DISCONNECTED 40142 and the
+ * Token expiry for a connected client, run from the liveness sweep (no timer per connection). `tokenRenewLead` before
+ * the token expires the server sends AUTH and the SDK re-authorizes in band. As on Ably, a token that lives no longer
+ * than the lead is never asked: a client holding only a token has no way to renew and would fail on AUTH (40171),
+ * where Ably's SDK suites expect it to see DISCONNECTED 40142 at expiry (ably-js `auth_token_expires`). At expiry a client that has not renewed gets DISCONNECTED 40142 and the
  * transport closes. The connection state and its members stay (an abrupt-drop), so the SDK's renewal and resume
  * (same connectionId) goes unnoticed by other members. Returns true when the transport was closed.
  */
@@ -23,8 +24,9 @@ export function checkTokenExpiry(node: Node, conn: Connection, now: number): boo
     node.transportLost(conn, transport, 'token expired');
     return true;
   }
-  const lead = Math.min(node.config.tokenRenewLead, (expires - (conn.identity.issued ?? expires)) / 2);
-  if (now >= expires - lead && asked.get(conn) !== expires) {
+  const lead = node.config.tokenRenewLead;
+  const lifetime = expires - (conn.identity.issued ?? expires);
+  if (lead > 0 && lifetime > lead && now >= expires - lead && asked.get(conn) !== expires) {
     asked.set(conn, expires);
     conn.send({ action: Action.AUTH });
   }
