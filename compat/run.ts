@@ -82,6 +82,8 @@ function suiteFiles(sdkDir: string, filters: string[]): string[] {
 }
 
 interface Line {
+  /** Which test object (a test reported twice has one number). */
+  n?: number;
   title: string;
   verdict: TestResult['verdict'];
   durationMs: number;
@@ -143,13 +145,26 @@ function runFile(
             .map((l) => JSON.parse(l) as Line)
         : [];
       const seen = new Map<string, number>();
-      const results = lines.map((l) => {
+      const byTest = new Map<number, TestResult>();
+      const results: TestResult[] = [];
+      for (const [i, { n = -1 - i, ...l }] of lines.entries()) {
+        // A test reported again (a late failure after it passed or failed) stays one result: any failure wins.
+        const earlier = byTest.get(n);
+        if (earlier) {
+          if (l.verdict === 'fail') {
+            earlier.verdict = 'fail';
+            earlier.error = [earlier.error, l.error].filter(Boolean).join('\n--- reported again ---\n');
+          }
+          continue;
+        }
         // Parameterised suites can repeat a title; a counter keeps ids unique and stable between runs.
-        const n = (seen.get(l.title) ?? 0) + 1;
-        seen.set(l.title, n);
-        const title = n === 1 ? l.title : `${l.title} #${n}`;
-        return { id: `${file}::${title}`, file, ...l, title };
-      });
+        const count = (seen.get(l.title) ?? 0) + 1;
+        seen.set(l.title, count);
+        const title = count === 1 ? l.title : `${l.title} #${count}`;
+        const result: TestResult = { id: `${file}::${title}`, file, ...l, title };
+        byTest.set(n, result);
+        results.push(result);
+      }
       if (timedOut || (exitCode !== 0 && !results.some((r) => r.verdict === 'fail'))) {
         const why = timedOut ? `killed after ${timeoutMs} ms` : `mocha exited with ${exitCode}; see ${logPath}`;
         results.push({ id: `${file}::(file run)`, file, title: '(file run)', verdict: 'fail', durationMs: 0, error: why });
@@ -199,11 +214,13 @@ async function main(): Promise<void> {
   const sandbox = values['sandbox-url'] ? undefined : createSandbox({ port: 0 });
   const sandboxUrl = values['sandbox-url'] ?? `http://127.0.0.1:${(await sandbox?.listen())?.port}`;
   const env: Record<string, string> = { ABLY_LOCAL_SANDBOX_URL: sandboxUrl, ABLY_TEST_TRANSPORTS: 'web_socket' };
-  let echo: Awaited<ReturnType<typeof startEchoServer>> | undefined;
+  let echo: Awaited<ReturnType<typeof startEchoServer>>['server'] | undefined;
   if (!values['no-echo']) {
     const tls = makeCertificate(logsDir);
-    echo = await startEchoServer(tls, 443);
+    const started = await startEchoServer(tls);
+    echo = started.server;
     env.NODE_EXTRA_CA_CERTS = tls.cert;
+    env.ROLLCALL_COMPAT_ECHO_ADDRESS = started.address;
   }
   const files = suiteFiles(sdkDir, values.files ? values.files.split(',') : []);
   const startedAt = new Date();

@@ -5,11 +5,12 @@
 const dns = require('node:dns');
 
 const HOST = 'echo.ably.io';
+const ADDRESS = process.env.ROLLCALL_COMPAT_ECHO_ADDRESS || '127.0.0.1';
 const original = dns.lookup;
 dns.lookup = function lookup(...args) {
   const [hostname, options, callback] = args;
   if (hostname !== HOST) return original.apply(this, args);
   const cb = typeof options === 'function' ? options : callback;
   const all = typeof options === 'object' && options !== null && options.all;
-  process.nextTick(() => (all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)));
+  process.nextTick(() => (all ? cb(null, [{ address: ADDRESS, family: 4 }]) : cb(null, ADDRESS, 4)));
 };

@@ -1,11 +1,10 @@
 // TEST TOOLING ONLY: a local stand-in for Ably's public test echo service (echo.ably.io), which some ably-js tests
 // call and which is not reachable here. It serves HTTPS with a throwaway self-signed certificate; the suite's
 // processes reach it through dns-preload.cjs (echo.ably.io → 127.0.0.1) and trust it via NODE_EXTRA_CA_CERTS.
-// Endpoints: /createJWT, /?type=json|text&body=, /respondwith?status=, /qs_to_body.
+// Endpoints: /createJWT, /?type=json|text&body=[&status=], /respondwith?status=, /qs_to_body, /methods.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 
@@ -55,8 +54,24 @@ async function createJwt(q: URLSearchParams): Promise<string> {
     .sign(secret);
 }
 
-/** Starts the stand-in on `port` (443 for the suite, which calls https://echo.ably.io with no port). */
-export async function startEchoServer(tls: { key: string; cert: string }, port: number): Promise<Server> {
+/**
+ * Starts the stand-in on port 443 (the suite calls https://echo.ably.io with no port) of the first free loopback
+ * address from 127.0.0.1 up, so two runs can coexist; dns-preload.cjs reads the address from
+ * ROLLCALL_COMPAT_ECHO_ADDRESS.
+ */
+export async function startEchoServer(tls: { key: string; cert: string }): Promise<{ server: Server; address: string }> {
+  for (let last = 1; last < 32; last++) {
+    const address = `127.0.0.${last}`;
+    try {
+      return { server: await listenEcho(tls, 443, address), address };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
+  throw new Error('no free loopback address for the echo stand-in on port 443');
+}
+
+async function listenEcho(tls: { key: string; cert: string }, port: number, address: string): Promise<Server> {
   const server = createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
     const url = new URL(req.url ?? '/', `https://${ECHO_HOST}`);
     const q = url.searchParams;
@@ -70,19 +85,19 @@ export async function startEchoServer(tls: { key: string; cert: string }, port: 
       );
     } else if (url.pathname === '/respondwith') {
       send(Number(q.get('status') ?? 200), 'text/plain', '');
+    } else if (url.pathname === '/methods') {
+      send(200, 'application/json', JSON.stringify([{ method: (req.method ?? 'GET').toLowerCase() }]));
     } else if (url.pathname === '/qs_to_body') {
       send(200, 'application/json', JSON.stringify(Object.fromEntries(q)));
     } else if (url.pathname === '/') {
-      send(200, q.get('type') === 'json' ? 'application/json' : 'text/plain', q.get('body') ?? '');
+      send(Number(q.get('status') ?? 200), q.get('type') === 'json' ? 'application/json' : 'text/plain', q.get('body') ?? '');
     } else {
       send(404, 'text/plain', 'not found');
     }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, address, () => resolve());
   });
   return server;
 }
-
-export const echoPort = (server: Server): number => (server.address() as AddressInfo).port;
