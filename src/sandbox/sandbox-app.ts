@@ -80,14 +80,21 @@ export class SandboxApp {
     this.port = (await this.server.listen()).port;
     const { node } = this.server;
     const connectionId = `${this.appId}-fixtures`;
-    for (const channel of this.spec.channels) {
+    for (const [c, channel] of this.spec.channels.entries()) {
+      const key = channelKey(this.appId, channel.name);
+      const timestamp = node.clock.now();
+      const items = [];
       for (const [i, member] of channel.presence.entries()) {
-        await node.presence.store.upsert(
-          channelKey(this.appId, channel.name),
-          { id: `${connectionId}:0:${i}`, connectionId, timestamp: node.clock.now(), ...member },
+        const diff = await node.presence.store.upsert(
+          key,
+          { id: `${connectionId}:${c}:${i}`, connectionId, timestamp, ...member },
           node.config.maxMembersPerChannel,
         );
+        items.push(...node.presence.itemsOf(diff));
       }
+      // Broadcast like any entry, so the fixtures are also in the channel's presence history (as on Ably's sandbox).
+      if (items.length > 0)
+        await node.presence.broadcast(key, { id: `${connectionId}:${c}`, connectionId, timestamp, presence: items });
     }
   }
 

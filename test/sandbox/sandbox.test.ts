@@ -106,6 +106,15 @@ describe('test-app sandbox (POST /apps, DELETE /apps/{id}, POST /stats)', () => 
       const rest = new Ably.Rest(clientOptions(app, 0, protocol));
       const page = await rest.channels.get('persisted:roster').presence.get();
       assert.deepEqual(page.items.map((m) => m.clientId).sort(), ['plain', 'structured']);
+      // Seeding is recorded like any entry: the fixtures are the first events of the channel's presence history.
+      const history = await rest.channels.get('persisted:roster').presence.history({ direction: 'forwards' });
+      assert.deepEqual(
+        history.items.slice(0, 2).map((m) => [m.action, m.clientId, m.data]),
+        [
+          ['enter', 'plain', 'hello'],
+          ['enter', 'structured', { seat: 4 }],
+        ],
+      );
     });
   }
 
