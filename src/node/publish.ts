@@ -29,7 +29,8 @@ export function prepareMessages(node: Node, identity: Identity, items: Message[]
       throw ErrorInfo.of('messageTooLarge', `message exceeds ${node.config.maxMessageSize} bytes`);
     }
     // Undefined fields are skipped by both codecs; deleting them would only make the object slower and larger.
-    return { ...item, clientId: item.clientId ?? ownClientId };
+    // A connectionKey is a secret of its connection: it is used (REST) or ignored (realtime), never passed on.
+    return { ...item, clientId: item.clientId ?? ownClientId, connectionKey: undefined };
   });
 }
 

@@ -27,6 +27,21 @@ function decodeMessages(body: unknown, msgpack: boolean): Message[] {
 }
 
 /**
+ * Messages that name a `connectionKey` are published on behalf of that realtime connection (Ably RSL1m): they carry
+ * its connectionId. The connection must be on this node and of the same app, else 40003.
+ */
+function onBehalfOf(r: ChannelRequest, messages: Message[]): Message[] {
+  return messages.map((m) => {
+    if (m.connectionKey === undefined) return m;
+    const conn = r.node.connectionByKey(m.connectionKey);
+    if (!conn || conn.identity.appId !== r.identity.appId) {
+      throw ErrorInfo.of('invalidParameter', 'connectionKey does not name a live connection of this app');
+    }
+    return { ...m, connectionId: conn.id };
+  });
+}
+
+/**
  * Publishes a REST body as one channel event. When every message carries a client-supplied id (the SDK's
  * `idempotentRestPublishing`), a repeat of the same ids returns the first publish's serials and publishes nothing.
  */
@@ -35,7 +50,7 @@ export async function publishOverRest(r: ChannelRequest): Promise<PublishResult>
   const messages = prepareMessages(
     r.node,
     r.identity,
-    decodeMessages(body, (r.req.headers['content-type'] ?? '').includes('msgpack')),
+    onBehalfOf(r, decodeMessages(body, (r.req.headers['content-type'] ?? '').includes('msgpack'))),
   );
   const ids = messages.map((m) => m.id);
   // The SDK's ids are `<base>:<index>`; Ably reports the base as messageId.
