@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { MemoryStatsStore, type StatsStore } from '../stats/index.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
 import { chatOccupancyRoutes } from './chat/occupancy-route.ts';
@@ -10,6 +11,7 @@ import { getMetrics } from './metrics-route.ts';
 import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
 import type { Handler, Route } from './route.ts';
+import { getStats } from './stats-route.ts';
 import { requestToken } from './token-route.ts';
 
 /**
@@ -28,6 +30,7 @@ const ROUTES: Route[] = [
     methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) },
     otherMethodsNotFound: true,
   },
+  { path: /^\/stats$/, methods: { GET: (r) => getStats(r) } },
   { path: /^\/channels$/, methods: { GET: (r) => listChannels(r) } },
   { path: /^\/channels\/([^/]+)$/, methods: { GET: (r, [ch]) => getChannelStatus(r, ch as string) } },
   {
@@ -92,7 +95,8 @@ export function createRestApi(
   node: Node,
   health: () => Health = () => ({ up: true }),
   metrics?: Metrics,
+  stats: StatsStore = new MemoryStatsStore(),
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health, metrics };
+  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health, metrics, stats };
   return (req, res) => handle(state, req, res);
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { channelKey } from '../channel/channel-name.ts';
 import { createServer, type RollcallServer, type ServerOptions } from '../server/create-server.ts';
+import { MemoryStatsStore } from '../stats/index.ts';
 import type { AppSpec } from './app-spec.ts';
 
 /** One provisioned key as the SDK test suites read it (Ably's sandbox response shape, plus the request's fields). */
@@ -38,8 +39,8 @@ const token = (bytes: number): string => randomBytes(bytes).toString('base64url'
 export class SandboxApp {
   readonly appId: string;
   readonly keys: ProvisionedKey[];
-  /** `POST /stats` fixtures, kept in the order received. */
-  readonly stats: unknown[] = [];
+  /** `POST /stats` fixtures, served by the app's `GET /stats`. */
+  readonly stats = new MemoryStatsStore();
   private readonly server: RollcallServer;
   private port = 0;
 
@@ -72,6 +73,7 @@ export class SandboxApp {
       host,
       port: 0,
       keys: this.keys.map((k, i) => ({ key: k.keyStr, capability: spec.keys[i]?.capability })),
+      stats: this.stats,
     });
   }
 

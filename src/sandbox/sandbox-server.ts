@@ -5,6 +5,7 @@ import { ErrorInfo } from '../errors/index.ts';
 import { readBody } from '../rest/read-body.ts';
 import { sendBody, sendError, sendPreflight } from '../rest/respond.ts';
 import type { ServerOptions } from '../server/create-server.ts';
+import { fixtureRecord } from '../stats/index.ts';
 import { parseAppSpec } from './app-spec.ts';
 import { SandboxApp } from './sandbox-app.ts';
 
@@ -91,12 +92,10 @@ export function createSandbox(options: Partial<SandboxOptions> = {}): Sandbox {
       if (method !== 'POST') throw ErrorInfo.of('methodNotAllowed', `${method} /stats`);
       const app = authenticatedApp(apps, req, query);
       const body = await readBody(req, opts.maxBodySize);
-      const entries = Array.isArray(body) ? body : [body];
-      if (!entries.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))) {
-        throw ErrorInfo.of('invalidRequestBody', 'stats fixtures must be objects');
-      }
-      app.stats.push(...entries);
-      return sendBody(req, res, query, 201, entries);
+      const fixtures = Array.isArray(body) ? body : [body];
+      // Every fixture is checked before any is stored, so a bad batch leaves the app's stats as they were.
+      app.stats.add(app.appId, fixtures.map(fixtureRecord));
+      return sendBody(req, res, query, 201, fixtures);
     }
     throw ErrorInfo.of('notFound', `no sandbox route for ${path}`);
   }

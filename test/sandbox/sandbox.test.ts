@@ -172,7 +172,10 @@ describe('test-app sandbox (POST /apps, DELETE /apps/{id}, POST /stats)', () => 
     const fixture = { intervalId: '2026-01-01:10:00', inbound: { realtime: { messages: { count: 5, data: 50 } } } };
     const ok = await s.postStats(app.keys[0]?.keyStr, [fixture]);
     assert.equal(ok.status, 201);
-    assert.deepEqual(s.sandbox.apps.get(app.appId)?.stats, [fixture]);
+    const [stats] = (await new Ably.Rest(clientOptions(app, 0, 'json')).stats({ start: '2026-01-01:10:00' } as never)).items;
+    assert.equal(stats?.entries['messages.inbound.all.messages.count'], 5);
+    const noInterval = await s.postStats(app.keys[0]?.keyStr, [{ inbound: {} }]);
+    assert.equal(((await noInterval.json()) as { error: { code: number } }).error.code, 40003);
     const anonymous = await s.postStats(undefined, [fixture]);
     assert.equal(anonymous.status, 401);
     assert.equal(((await anonymous.json()) as { error: { code: number } }).error.code, 40106);
