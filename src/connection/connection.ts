@@ -27,6 +27,8 @@ export class Attachment {
    */
   state: 'attaching' | 'attached' | 'suspended' = 'attaching';
   modes = 0;
+  /** The mode flags the client asked for (0: none, i.e. the defaults), so a new capability can re-grant them. */
+  requestedModes = 0;
   pending: ChannelEvent[] = [];
   /** Highest event seq sent on this attachment, so replayed and live events are never sent twice. */
   lastSeq = 0;

@@ -5,7 +5,7 @@ import { rewindEvents } from '../channel/rewind.ts';
 import { Attachment, type Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { honouredParams, wantsOccupancy } from '../occupancy/occupancy-param.ts';
-import { Action, Flag, type ProtocolMessage } from '../protocol/index.ts';
+import { Action, Flag, MODE_MASK, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import { formatSerial, parseSerial } from '../store/serial.ts';
 import { deliverTo } from './deliver.ts';
@@ -37,7 +37,8 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   // Refusals thrown here become a channel ERROR in `attach`, like backend failures further down.
   const name = validateChannelName(message.channel, node.config.maxChannelNameLength);
   const params = parseChannelParams(message.params, node.config.maxRewindMessages);
-  const modes = grantModes(params.modes ?? message.flags, permittedModes(conn.identity.capability, name));
+  const requestedModes = (params.modes ?? message.flags ?? 0) & MODE_MASK;
+  const modes = grantModes(requestedModes, permittedModes(conn.identity.capability, name));
   if (modes === 0) throw ErrorInfo.of('capabilityDenied', `no access to channel ${name}`);
   const occupancy = wantsOccupancy(message.params);
   if (!conn.attachments.has(name) && conn.attachments.size >= node.config.maxChannelsPerConnection) {
@@ -52,6 +53,7 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   }
   att.state = 'attaching';
   att.modes = modes;
+  att.requestedModes = requestedModes;
   att.pending = [];
   att.lastSeq = 0;
   node.occupancy.touch(key);
