@@ -9,7 +9,7 @@ import { readBody } from './read-body.ts';
  * Validates a REST body (one message or an array) with the realtime rules, so REST and realtime accept exactly the
  * same messages. JSON bodies go through the JSON codec, which turns base64 payloads back into bytes.
  */
-function decodeMessages(body: unknown, msgpack: boolean): Message[] {
+export function decodeMessages(body: unknown, msgpack: boolean): Message[] {
   const raw = Array.isArray(body) ? body : [body];
   let decoded: ProtocolMessage;
   try {
@@ -47,23 +47,26 @@ function onBehalfOf(r: ChannelRequest, messages: Message[]): Message[] {
  */
 export async function publishOverRest(r: ChannelRequest): Promise<PublishResult> {
   const body = await readBody(r.req, r.node.config.maxFrameSize);
-  const messages = prepareMessages(
-    r.node,
-    r.identity,
-    onBehalfOf(r, decodeMessages(body, (r.req.headers['content-type'] ?? '').includes('msgpack'))),
-  );
+  return publishDecoded(r, decodeMessages(body, (r.req.headers['content-type'] ?? '').includes('msgpack')));
+}
+
+/** Publishes already decoded messages on the request's channel (one channel of a batch, or the channel route). */
+export async function publishDecoded(r: ChannelRequest, decoded: Message[]): Promise<PublishResult> {
+  const messages = prepareMessages(r.node, r.identity, onBehalfOf(r, decoded));
   const ids = messages.map((m) => m.id);
   // The SDK's ids are `<base>:<index>`; Ably reports the base as messageId.
   const messageId = ids[0]?.replace(/:\d+$/, '');
   const publish = async (): Promise<PublishResult> => {
+    // Without client ids the event's own id is the messageId (batch results report one per channel).
+    const id = messageId ?? `rest-${randomBytes(9).toString('base64url')}`;
     const serials = await publishEvent(r.node, r.key, {
       action: Action.MESSAGE,
       channel: r.name,
-      id: messageId ?? `rest-${randomBytes(9).toString('base64url')}`,
+      id,
       timestamp: r.node.clock.now(),
       messages,
     });
-    return { channel: r.name, messageId, serials };
+    return { channel: r.name, messageId: id, serials };
   };
   if (!ids.every((id) => id !== undefined)) return publish();
   return r.state.publishes.once(`${r.key}\n${ids.join('\n')}`, publish);

@@ -3,6 +3,7 @@ import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { MemoryStatsStore, type StatsStore } from '../stats/index.ts';
+import { getBatchPresence, postBatchMessages } from './batch-routes.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
 import { chatOccupancyRoutes } from './chat/occupancy-route.ts';
@@ -31,6 +32,8 @@ const ROUTES: Route[] = [
     otherMethodsNotFound: true,
   },
   { path: /^\/stats$/, methods: { GET: (r) => getStats(r) } },
+  { path: /^\/messages$/, methods: { POST: (r) => postBatchMessages(r) } },
+  { path: /^\/presence$/, methods: { GET: (r) => getBatchPresence(r) } },
   { path: /^\/channels$/, methods: { GET: (r) => listChannels(r) } },
   { path: /^\/channels\/([^/]+)$/, methods: { GET: (r, [ch]) => getChannelStatus(r, ch as string) } },
   {
