@@ -1,4 +1,5 @@
 import { channelKey, validateChannelName } from '../channel/channel-name.ts';
+import { parseDerivedChannel } from '../channel/derived.ts';
 import { grantModes, permittedModes } from '../channel/modes.ts';
 import { parseChannelParams } from '../channel/params.ts';
 import { rewindEvents } from '../channel/rewind.ts';
@@ -38,16 +39,21 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   const name = validateChannelName(message.channel, node.config.maxChannelNameLength);
   const params = parseChannelParams(message.params, node.config.maxRewindMessages);
   const requestedModes = (params.modes ?? message.flags ?? 0) & MODE_MASK;
-  const modes = grantModes(requestedModes, permittedModes(conn.identity.capability, name));
+  const derived = parseDerivedChannel(name);
+  let permitted = permittedModes(conn.identity.capability, name);
+  // A derived channel reads its base channel: allowed by a grant on either name, and subscribe-only (Ably).
+  if (derived) permitted = (permitted | permittedModes(conn.identity.capability, derived.base)) & Flag.SUBSCRIBE;
+  const modes = grantModes(requestedModes, permitted);
   if (modes === 0) throw ErrorInfo.of('capabilityDenied', `no access to channel ${name}`);
   const occupancy = wantsOccupancy(message.params);
   if (!conn.attachments.has(name) && conn.attachments.size >= node.config.maxChannelsPerConnection) {
     throw ErrorInfo.of('tooManyChannels', `limit is ${node.config.maxChannelsPerConnection}`);
   }
-  const key = channelKey(conn.identity.appId, name);
+  const key = channelKey(conn.identity.appId, derived?.base ?? name);
   let att = conn.attachments.get(name);
   if (!att) {
     att = new Attachment(conn, key, name);
+    att.derived = derived;
     conn.attachments.set(name, att);
     if (node.channels.add(att)) await node.broker.subscribe(key);
   }
@@ -105,7 +111,8 @@ export async function detach(node: Node, conn: Connection, message: ProtocolMess
   const att = name === undefined ? undefined : conn.attachments.get(name);
   if (att) {
     node.removeAttachment(att);
-    await node.presence.removeFromChannel(att.channel, conn.id);
+    // A derived channel shares its base channel's key but never holds members: leaving it leaves nothing.
+    if (!att.derived) await node.presence.removeFromChannel(att.channel, conn.id);
   }
   conn.send({ action: Action.DETACHED, channel: name });
 }

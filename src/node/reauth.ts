@@ -45,7 +45,7 @@ async function regrantAttachments(node: Node, conn: Connection): Promise<void> {
       continue;
     }
     node.removeAttachment(att);
-    await node.presence.removeFromChannel(att.channel, conn.id);
+    if (!att.derived) await node.presence.removeFromChannel(att.channel, conn.id);
     conn.send({
       action: Action.ERROR,
       channel: att.name,
