@@ -4,6 +4,7 @@
 // Endpoints: /createJWT, /?type=json|text&body=[&status=], /respondwith?status=, /qs_to_body, /methods.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -71,6 +72,13 @@ export async function startEchoServer(tls: { key: string; cert: string }): Promi
   throw new Error('no free loopback address for the echo stand-in on port 443');
 }
 
+/** The urlencoded fields of a request body (none for GET). */
+async function formFields(req: IncomingMessage): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+}
+
 async function listenEcho(tls: { key: string; cert: string }, port: number, address: string): Promise<Server> {
   const server = createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
     const url = new URL(req.url ?? '/', `https://${ECHO_HOST}`);
@@ -90,7 +98,11 @@ async function listenEcho(tls: { key: string; cert: string }, port: number, addr
     } else if (url.pathname === '/qs_to_body') {
       send(200, 'application/json', JSON.stringify(Object.fromEntries(q)));
     } else if (url.pathname === '/') {
-      send(Number(q.get('status') ?? 200), q.get('type') === 'json' ? 'application/json' : 'text/plain', q.get('body') ?? '');
+      // A POST without `body` echoes its form fields as the body (authUrl with authMethod POST).
+      formFields(req).then((form) => {
+        const body = q.get('body') ?? (Object.keys(form).length > 0 ? JSON.stringify(form) : '');
+        send(Number(q.get('status') ?? 200), q.get('type') === 'json' ? 'application/json' : 'text/plain', body);
+      });
     } else {
       send(404, 'text/plain', 'not found');
     }
