@@ -7,6 +7,7 @@ import { ALL_CAPABILITY, type Capability } from './capability.ts';
 import { intersectCapabilities } from './capability-intersect.ts';
 import type { Identity } from './identity.ts';
 import { looksLikeJwt, verifyJwt } from './jwt.ts';
+import { TokenRevocations } from './revocations.ts';
 import { expectedSignature, readToken } from './token.ts';
 import { TokenIssuer } from './token-issuer.ts';
 
@@ -20,6 +21,8 @@ export interface Credentials {
 
 export interface RegisteredKey extends ApiKey {
   capability: Capability;
+  /** Tokens issued with this key can be revoked. */
+  revocableTokens: boolean;
 }
 
 /** Constant-time string comparison, so secrets cannot be guessed byte by byte from timing. */
@@ -51,6 +54,8 @@ export class Authenticator {
   private readonly keys = new Map<string, RegisteredKey>();
   /** Issues tokens for POST /keys/{keyName}/requestToken. */
   readonly issuer: TokenIssuer;
+  /** Revocations of tokens issued with revocable keys (POST /keys/{keyName}/revokeTokens). */
+  readonly revocations = new TokenRevocations();
 
   constructor(
     config: AuthConfig,
@@ -58,7 +63,13 @@ export class Authenticator {
   ) {
     for (const k of config.keys) {
       const parsed = parseApiKey(k.key);
-      if (parsed) this.keys.set(parsed.name, { ...parsed, capability: k.capability ?? ALL_CAPABILITY });
+      if (parsed) {
+        this.keys.set(parsed.name, {
+          ...parsed,
+          capability: k.capability ?? ALL_CAPABILITY,
+          revocableTokens: k.revocableTokens === true,
+        });
+      }
     }
     this.issuer = new TokenIssuer((name) => this.keys.get(name), clock, config, secretsEqual);
   }
@@ -118,6 +129,9 @@ export class Authenticator {
     const key = this.keys.get(grant.keyName);
     if (!key) throw ErrorInfo.of('tokenUnrecognised');
     if (grant.expires <= this.clock.now()) throw ErrorInfo.of('tokenExpired');
+    if (key.revocableTokens && this.revocations.isRevoked(key.name, grant.clientId, grant.issued, this.clock.now())) {
+      throw ErrorInfo.of('tokenRevoked');
+    }
     let clientId: string | null;
     if (grant.clientId === '*') clientId = requested ?? '*';
     else if (requested !== undefined && requested !== grant.clientId) {

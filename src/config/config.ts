@@ -4,6 +4,8 @@ export interface KeyConfig {
   key: string;
   /** Ably capability, e.g. `{"*":["*"]}` (the default). */
   capability?: Record<string, string[]>;
+  /** Tokens issued with this key can be revoked (`POST /keys/{keyName}/revokeTokens`). */
+  revocableTokens?: boolean;
 }
 
 /** Log levels, most severe first; `silent` writes nothing. */
@@ -98,6 +100,8 @@ export interface Config {
   nonceMemorySize: number;
   /** How long before a connected client's token expires the server sends AUTH asking for a new one, ms. */
   tokenRenewLead: number;
+  /** How long a `revokeTokens` with `allowReauthMargin` waits before it applies, so clients can renew first, ms. */
+  revocationReauthMargin: number;
   /** Message and presence history retention per channel. */
   historyMaxAge: number;
   historyMaxPerChannel: number;
@@ -194,6 +198,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   maxTokenTtl: 24 * 60 * 60 * 1000,
   nonceMemorySize: 100_000,
   tokenRenewLead: 30_000,
+  revocationReauthMargin: 30_000,
   historyMaxAge: 2 * 60 * 60 * 1000,
   historyMaxPerChannel: 1_000,
   maxRewindMessages: 100,

@@ -72,6 +72,7 @@ function validateConfig(c: Config): void {
     'maxConnectionsPerKey',
     'shutdownDrainTime',
     'tokenRenewLead',
+    'revocationReauthMargin',
   ] as const) {
     if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
   }

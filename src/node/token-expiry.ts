@@ -15,13 +15,18 @@ const asked = new WeakMap<Connection, number>();
  * (same connectionId) goes unnoticed by other members. Returns true when the transport was closed.
  */
 export function checkTokenExpiry(node: Node, conn: Connection, now: number): boolean {
-  const expires = conn.identity.expires;
+  const { expires, issued, keyName, clientId } = conn.identity;
   const transport = conn.transport;
   if (expires === undefined || !transport || conn.state !== 'connected') return false;
-  if (now >= expires) {
-    conn.send({ action: Action.DISCONNECTED, error: ErrorInfo.of('tokenExpired').toWire() });
-    transport.close(1000, 'token expired');
-    node.transportLost(conn, transport, 'token expired');
+  // A revoked token ends the connection like an expired one, with 40141; the SDK's reconnect is then refused.
+  const revoked =
+    issued !== undefined &&
+    node.auth.keyByName(keyName)?.revocableTokens === true &&
+    node.auth.revocations.isRevoked(keyName, conn.identity.wildcard ? '*' : clientId, issued, now);
+  if (now >= expires || revoked) {
+    conn.send({ action: Action.DISCONNECTED, error: ErrorInfo.of(revoked ? 'tokenRevoked' : 'tokenExpired').toWire() });
+    transport.close(1000, revoked ? 'token revoked' : 'token expired');
+    node.transportLost(conn, transport, revoked ? 'token revoked' : 'token expired');
     return true;
   }
   const lead = node.config.tokenRenewLead;

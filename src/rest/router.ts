@@ -11,6 +11,7 @@ import { channelRequest, type Health, type RestRequest, type RestState } from '.
 import { getMetrics } from './metrics-route.ts';
 import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
+import { revokeTokens } from './revoke-route.ts';
 import type { Handler, Route } from './route.ts';
 import { getStats } from './stats-route.ts';
 import { requestToken } from './token-route.ts';
@@ -31,6 +32,7 @@ const ROUTES: Route[] = [
     methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) },
     otherMethodsNotFound: true,
   },
+  { path: /^\/keys\/([^/]+)\/revokeTokens$/, methods: { POST: (r, [keyName]) => revokeTokens(r, keyName as string) } },
   { path: /^\/stats$/, methods: { GET: (r) => getStats(r) } },
   { path: /^\/messages$/, methods: { POST: (r) => postBatchMessages(r) } },
   { path: /^\/presence$/, methods: { GET: (r) => getBatchPresence(r) } },

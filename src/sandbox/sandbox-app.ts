@@ -72,7 +72,11 @@ export class SandboxApp {
       ...limits,
       host,
       port: 0,
-      keys: this.keys.map((k, i) => ({ key: k.keyStr, capability: spec.keys[i]?.capability })),
+      keys: this.keys.map((k, i) => ({
+        key: k.keyStr,
+        capability: spec.keys[i]?.capability,
+        revocableTokens: spec.keys[i]?.extra.revocableTokens === true,
+      })),
       stats: this.stats,
     });
   }
