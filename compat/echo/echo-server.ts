@@ -101,7 +101,10 @@ async function listenEcho(tls: { key: string; cert: string }, port: number, addr
       // A POST without `body` echoes its form fields as the body (authUrl with authMethod POST).
       formFields(req).then((form) => {
         const body = q.get('body') ?? (Object.keys(form).length > 0 ? JSON.stringify(form) : '');
-        send(Number(q.get('status') ?? 200), q.get('type') === 'json' ? 'application/json' : 'text/plain', body);
+        // With a charset, as the public service sends it: the SDK then reads an error status as the status alone
+        // instead of parsing the echoed body as an Ably error (ably-js authUrl_403_custom_error).
+        const type = q.get('type') === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
+        send(Number(q.get('status') ?? 200), type, body);
       });
     } else {
       send(404, 'text/plain', 'not found');

@@ -112,6 +112,11 @@ export interface Config {
    * stalled client cannot hold unbounded memory.
    */
   maxOutboundBuffer: number;
+  /**
+   * How long an idle HTTP keep-alive connection stays open, ms. Longer than clients' own idle timeouts, so a client
+   * never reuses a socket the server is closing at that moment ("socket hang up" on a REST call every ~5 s).
+   */
+  httpKeepAliveTimeout: number;
   /** Time allowed for clients to be told to reconnect elsewhere on SIGTERM, ms. */
   shutdownDrainTime: number;
   /** Cluster mode: Redis URL (`redis://host:port`). Unset: one node with in-memory backends. */
@@ -203,6 +208,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   historyMaxPerChannel: 1_000,
   maxRewindMessages: 100,
   maxOutboundBuffer: 8 * 1024 * 1024,
+  httpKeepAliveTimeout: 65_000,
   shutdownDrainTime: 5_000,
   redisPrefix: 'rollcall:',
   nodeHeartbeatInterval: 2_000,

@@ -41,6 +41,7 @@ function validateConfig(c: Config): void {
     'historyMaxAge',
     'historyMaxPerChannel',
     'maxRewindMessages',
+    'httpKeepAliveTimeout',
     'tokenRequestWindow',
     'defaultTokenTtl',
     'maxTokenTtl',

@@ -121,6 +121,9 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   };
   // One port either way: HTTPS serves REST and upgrades to WSS exactly as HTTP does to WS.
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
+  http.keepAliveTimeout = config.httpKeepAliveTimeout;
+  // Node requires the header deadline to exceed the keep-alive timeout, or idle sockets race it.
+  http.headersTimeout = config.httpKeepAliveTimeout + 1_000;
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/') {
