@@ -97,6 +97,9 @@ async function listenEcho(tls: { key: string; cert: string }, port: number, addr
       send(200, 'application/json', JSON.stringify([{ method: (req.method ?? 'GET').toLowerCase() }]));
     } else if (url.pathname === '/qs_to_body') {
       send(200, 'application/json', JSON.stringify(Object.fromEntries(q)));
+    } else if (url.pathname === '/' && !q.has('type') && !q.has('body') && req.method === 'GET') {
+      // Nothing to echo: the public service refuses it, which ably-js's connectivity check relies on.
+      send(400, 'text/plain', 'nothing to echo');
     } else if (url.pathname === '/') {
       // A POST without `body` echoes its form fields as the body (authUrl with authMethod POST).
       formFields(req).then((form) => {
