@@ -85,7 +85,12 @@ export class Authenticator {
     if (credentials.accessToken !== undefined) {
       const token = credentials.accessToken;
       const grant = looksLikeJwt(token)
-        ? await verifyJwt(token, (name) => this.keys.get(name)?.secret, this.clock.now())
+        ? await verifyJwt(
+            token,
+            (name) => this.keys.get(name)?.secret,
+            this.clock.now(),
+            (appId) => [...this.keys.values()].some((k) => k.appId === appId),
+          )
         : this.verifyToken(token);
       return this.withGrant(grant, credentials.clientId);
     }
