@@ -70,9 +70,10 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   if (current && requested && requested.epoch === current.epoch && requested.seq <= current.seq) {
     replay = await node.history.messagesAfter(key, requested.seq);
   }
-  // Rewind applies to a fresh attach only: a client resuming from a channelSerial gets what it missed instead.
-  const backlog =
-    params.rewind && !message.channelSerial ? await rewindEvents(node.history, key, params.rewind, node.clock.now()) : [];
+  // Rewind applies to a fresh attach only: a client resuming from a channelSerial gets what it missed instead, and
+  // one re-attaching (ATTACH_RESUME, RTL4j) has seen the backlog already.
+  const fresh = !message.channelSerial && !((message.flags ?? 0) & Flag.ATTACH_RESUME);
+  const backlog = params.rewind && fresh ? await rewindEvents(node.history, key, params.rewind, node.clock.now()) : [];
   const members = modes & Flag.PRESENCE_SUBSCRIBE ? await node.presence.store.members(key) : [];
   if (conn.attachments.get(name) !== att || !conn.transport) return;
 

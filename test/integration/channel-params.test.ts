@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type * as Ably from 'ably';
+import { Action, Flag } from '../../src/protocol/index.ts';
+import { RawClient } from '../helpers/raw-client.ts';
 import { Collector, PROTOCOLS, startServer } from '../helpers/server.ts';
 
 describe('ATTACH params: modes, echo, rewind (SDK)', () => {
@@ -60,6 +62,19 @@ describe('ATTACH params: modes, echo, rewind (SDK)', () => {
         again.items.map((m) => m.data),
         ['three', 'live'],
       );
+    });
+
+    test(`an ATTACH_RESUME re-attach does not replay the rewind backlog again (${protocol})`, async (t) => {
+      const s = await startServer(t);
+      await s.rest({ protocol }).channels.get('again').publish('n', 'old');
+      const raw = await RawClient.open(t, s.port, protocol);
+      raw.send({ action: Action.ATTACH, channel: 'again', params: { rewind: '1' }, flags: Flag.ATTACH_RESUME });
+      const attached = await raw.next(Action.ATTACHED, (f) => f.channel === 'again');
+      assert.equal(((attached.flags as number) & Flag.HAS_BACKLOG) !== 0, false);
+      // Live traffic still flows, and it is the first MESSAGE this client sees: the old one was not replayed.
+      await s.rest({ protocol }).channels.get('again').publish('n', 'new');
+      const first = await raw.next(Action.MESSAGE, (f) => f.channel === 'again');
+      assert.equal((first.messages as Array<{ data: string }>)[0]?.data, 'new');
     });
 
     test(`rewind by duration replays what is recent; a bad rewind fails the attach with 40003 (${protocol})`, async (t) => {
