@@ -4,8 +4,8 @@ import { createLogger } from '../observability/logger.ts';
 import { createServer, type RollcallServer } from '../server/create-server.ts';
 import { systemClock } from '../time/clock.ts';
 import { HELP, parseCli } from './args.ts';
-import { packageVersion } from './version.ts';
 import { runSandbox } from './sandbox.ts';
+import { packageVersion } from './version.ts';
 
 async function main(): Promise<void> {
   // `rollcall sandbox ...`: the test-app provisioner instead of a server (src/sandbox).
