@@ -31,10 +31,11 @@ function knownFile(text: string): string {
   return path;
 }
 
-test('the gate flags unlisted failures and listed tests that pass, and ignores files that were not run', () => {
+test('the gate flags unlisted failures and listed tests that pass (unless flaky), and ignores files not run', () => {
   const known = loadKnownFailures(
     knownFile(
-      '- reason: not yet\n  tests:\n    - "a.js::still fails"\n    - "a.js::fixed now"\n    - "a.js::renamed"\n    - "b.js::x"\n',
+      '- reason: not yet\n  tests:\n    - "a.js::still fails"\n    - "a.js::fixed now"\n    - "a.js::renamed"\n    - "b.js::x"\n' +
+        '- reason: timing\n  flaky: true\n  tests:\n    - "a.js::sometimes"\n',
     ),
   );
   const r = report(
@@ -44,6 +45,7 @@ test('the gate flags unlisted failures and listed tests that pass, and ignores f
       { id: 'a.js::new failure', verdict: 'fail' },
       { id: 'a.js::fine', verdict: 'pass' },
       { id: 'a.js::skipped', verdict: 'skip' },
+      { id: 'a.js::sometimes', verdict: 'pass' },
     ],
     ['a.js'],
   );
