@@ -7,6 +7,7 @@ import { ALL_CAPABILITY, type Capability } from './capability.ts';
 import { intersectCapabilities } from './capability-intersect.ts';
 import type { Identity } from './identity.ts';
 import { looksLikeJwt, verifyJwt } from './jwt.ts';
+import { TokenRevocations } from './revocations.ts';
 import { expectedSignature, readToken } from './token.ts';
 import { TokenIssuer } from './token-issuer.ts';
 
@@ -20,6 +21,8 @@ export interface Credentials {
 
 export interface RegisteredKey extends ApiKey {
   capability: Capability;
+  /** Tokens issued with this key can be revoked. */
+  revocableTokens: boolean;
 }
 
 /** Constant-time string comparison, so secrets cannot be guessed byte by byte from timing. */
@@ -51,6 +54,8 @@ export class Authenticator {
   private readonly keys = new Map<string, RegisteredKey>();
   /** Issues tokens for POST /keys/{keyName}/requestToken. */
   readonly issuer: TokenIssuer;
+  /** Revocations of tokens issued with revocable keys (POST /keys/{keyName}/revokeTokens). */
+  readonly revocations = new TokenRevocations();
 
   constructor(
     config: AuthConfig,
@@ -58,7 +63,13 @@ export class Authenticator {
   ) {
     for (const k of config.keys) {
       const parsed = parseApiKey(k.key);
-      if (parsed) this.keys.set(parsed.name, { ...parsed, capability: k.capability ?? ALL_CAPABILITY });
+      if (parsed) {
+        this.keys.set(parsed.name, {
+          ...parsed,
+          capability: k.capability ?? ALL_CAPABILITY,
+          revocableTokens: k.revocableTokens === true,
+        });
+      }
     }
     this.issuer = new TokenIssuer((name) => this.keys.get(name), clock, config, secretsEqual);
   }
@@ -74,7 +85,12 @@ export class Authenticator {
     if (credentials.accessToken !== undefined) {
       const token = credentials.accessToken;
       const grant = looksLikeJwt(token)
-        ? await verifyJwt(token, (name) => this.keys.get(name)?.secret, this.clock.now())
+        ? await verifyJwt(
+            token,
+            (name) => this.keys.get(name)?.secret,
+            this.clock.now(),
+            (appId) => [...this.keys.values()].some((k) => k.appId === appId),
+          )
         : this.verifyToken(token);
       return this.withGrant(grant, credentials.clientId);
     }
@@ -85,7 +101,9 @@ export class Authenticator {
     const parsed = parseApiKey(key);
     if (!parsed) throw ErrorInfo.of('invalidCredentials', 'malformed key');
     const registered = this.keys.get(parsed.name);
-    if (!registered) throw ErrorInfo.of('keyError', `key ${parsed.name} not recognised`);
+    // Ably answers an unknown key like a wrong secret (40101), and SDK suites expect it (ably-js invalid_cred_failure);
+    // 40130 stays for TokenRequests that name an unknown key.
+    if (!registered) throw ErrorInfo.of('invalidCredentials', `key ${parsed.name} not recognised`);
     if (!secretsEqual(parsed.secret, registered.secret)) throw ErrorInfo.of('invalidCredentials', 'wrong key secret');
     return {
       appId: registered.appId,
@@ -116,6 +134,9 @@ export class Authenticator {
     const key = this.keys.get(grant.keyName);
     if (!key) throw ErrorInfo.of('tokenUnrecognised');
     if (grant.expires <= this.clock.now()) throw ErrorInfo.of('tokenExpired');
+    if (key.revocableTokens && this.revocations.isRevoked(key.name, grant.clientId, grant.issued, this.clock.now())) {
+      throw ErrorInfo.of('tokenRevoked');
+    }
     let clientId: string | null;
     if (grant.clientId === '*') clientId = requested ?? '*';
     else if (requested !== undefined && requested !== grant.clientId) {

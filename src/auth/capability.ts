@@ -7,9 +7,15 @@ export const ALL_CAPABILITY: Capability = { '*': ['*'] };
 
 /**
  * Ably's resource matching: `*` matches every channel that is not a `[meta]` channel, a trailing `*` matches any
- * suffix (`chat:*` covers the `chat` namespace), anything else matches exactly.
+ * suffix (`chat:*` covers the `chat` namespace), `[*]` in front matches any qualifier or none, anything else matches exactly.
  */
 export function resourceMatches(pattern: string, channel: string): boolean {
+  // `[*]x` covers channels named like `x` with any qualifier (`[meta]`, `[filter=…]`) or none (ably-js's suite
+  // attaches both `[filter=…]chan` and `chan` with a `[*]*` key).
+  if (pattern.startsWith('[*]')) {
+    const close = channel.startsWith('[') ? channel.indexOf(']') : -1;
+    return resourceMatches(pattern.slice(3), close > 0 ? channel.slice(close + 1) : channel);
+  }
   if (pattern === '*') return !channel.startsWith('[');
   if (pattern.endsWith('*')) return channel.startsWith(pattern.slice(0, -1));
   return pattern === channel;

@@ -24,12 +24,14 @@ const encoder = new TextEncoder();
 /**
  * Verifies an Ably JWT with jose: HS256 only, `kid` names a configured key whose secret signed it, `iat`/`exp`
  * required and `exp` checked against `now` (the injected Clock), `x-ably-capability` a JSON capability string.
- * Wrong format, signature or algorithm → 40144; unknown kid → 40101; expired → 40142.
+ * Wrong format, signature or algorithm → 40144; unknown kid → 40101, or 40400 when not even its app exists (as on
+ * Ably, which ably-js's `JWT request with invalid key` checks); expired → 40142.
  */
 export async function verifyJwt(
   token: string,
   secretFor: (keyName: string) => string | undefined,
   now: number,
+  appKnown: (appId: string) => boolean = () => true,
 ): Promise<JwtGrant> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
@@ -41,7 +43,13 @@ export async function verifyJwt(
   if (header.alg !== 'HS256') throw ErrorInfo.of('invalidJwt', `JWT alg must be HS256, got ${String(header.alg)}`);
   const keyName = header.kid;
   const secret = typeof keyName === 'string' ? secretFor(keyName) : undefined;
-  if (keyName === undefined || secret === undefined) throw ErrorInfo.of('invalidCredentials', 'JWT kid is not a known key');
+  if (keyName === undefined || secret === undefined) {
+    const appId = typeof keyName === 'string' ? keyName.split('.')[0] : undefined;
+    if (appId !== undefined && keyName?.includes('.') && !appKnown(appId)) {
+      throw ErrorInfo.of('notFound', `no app ${appId} for the JWT's key`);
+    }
+    throw ErrorInfo.of('invalidCredentials', 'JWT kid is not a known key');
+  }
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, encoder.encode(secret), {

@@ -6,6 +6,38 @@ import { NonceMemory } from './nonce-memory.ts';
 import { signToken } from './token.ts';
 import { parseTokenRequest, type TokenParams, tokenRequestMac } from './token-request.ts';
 
+/** Operations a token's capability may name (Ably's capability operations). */
+const KNOWN_OPERATIONS = new Set([
+  '*',
+  'publish',
+  'subscribe',
+  'presence',
+  'history',
+  'channel-metadata',
+  'statistics',
+  'privileged-headers',
+  'push-subscribe',
+  'push-admin',
+  'object-subscribe',
+  'object-publish',
+  'annotation-publish',
+  'annotation-subscribe',
+  'message-update-own',
+  'message-update-any',
+  'message-delete-own',
+  'message-delete-any',
+]);
+
+/** Refuses (40003, HTTP 400) a requested capability Ably refuses: an empty or unknown operation, or `*` with others. */
+function checkRequestedCapability(capability: Record<string, string[]>): void {
+  for (const [resource, ops] of Object.entries(capability)) {
+    if (ops.length === 0) throw ErrorInfo.of('invalidParameter', `capability for "${resource}" lists no operations`);
+    const unknown = ops.find((op) => !KNOWN_OPERATIONS.has(op));
+    if (unknown !== undefined) throw ErrorInfo.of('invalidParameter', `unknown capability operation "${unknown}"`);
+    if (ops.includes('*') && ops.length > 1) throw ErrorInfo.of('invalidParameter', `"*" for "${resource}" must stand alone`);
+  }
+}
+
 /** The TokenDetails the SDK expects from requestToken (it recognises them by `issued`). */
 export interface TokenDetails {
   token: string;
@@ -76,6 +108,7 @@ export class TokenIssuer {
     if (params.capability !== undefined) {
       const requested = parseCapability(params.capability);
       if (!requested) throw ErrorInfo.of('invalidParameter', 'capability must be a JSON object of resource → operations');
+      checkRequestedCapability(requested);
       capability = intersectCapabilities(requested, key.capability);
       if (Object.keys(capability).length === 0) {
         throw ErrorInfo.of('capabilityDenied', 'requested capability has nothing in common with the key');
@@ -85,8 +118,12 @@ export class TokenIssuer {
     if (clientId !== undefined && (clientId.length === 0 || clientId.length > this.options.maxClientIdLength)) {
       throw ErrorInfo.of('invalidClientId', `clientId must be 1..${this.options.maxClientIdLength} characters`);
     }
+    // A ttl beyond the limit is refused rather than shortened, as Ably does (ably-js `Should error with excessive ttl`).
+    if (params.ttl !== undefined && params.ttl > this.options.maxTokenTtl) {
+      throw ErrorInfo.of('invalidParameter', `ttl exceeds the maximum of ${this.options.maxTokenTtl} ms`);
+    }
     const issued = this.clock.now();
-    const expires = issued + Math.min(params.ttl ?? this.options.defaultTokenTtl, this.options.maxTokenTtl);
+    const expires = issued + (params.ttl ?? this.options.defaultTokenTtl);
     const token = signToken({ keyName: key.name, clientId, capability, issued, expires }, key.secret);
     const details: TokenDetails = { token, keyName: key.name, issued, expires, capability: JSON.stringify(capability) };
     if (clientId !== undefined) details.clientId = clientId;

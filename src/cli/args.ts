@@ -5,6 +5,7 @@ import type { Config, KeyConfig } from '../config/index.ts';
 import { parseConfigFile } from '../config/load-file.ts';
 
 export const HELP = `Usage: rollcall [options]
+       rollcall sandbox [options]   test-app sandbox for SDK test suites (rollcall sandbox --help)
 
 Self-hosted realtime presence server speaking Ably's realtime protocol (v6) and REST API.
 

@@ -4,9 +4,12 @@ import { createLogger } from '../observability/logger.ts';
 import { createServer, type RollcallServer } from '../server/create-server.ts';
 import { systemClock } from '../time/clock.ts';
 import { HELP, parseCli } from './args.ts';
+import { runSandbox } from './sandbox.ts';
 import { packageVersion } from './version.ts';
 
 async function main(): Promise<void> {
+  // `rollcall sandbox ...`: the test-app provisioner instead of a server (src/sandbox).
+  if (process.argv[2] === 'sandbox') return runSandbox(process.argv.slice(3));
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(process.argv.slice(2), process.env);

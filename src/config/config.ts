@@ -4,6 +4,8 @@ export interface KeyConfig {
   key: string;
   /** Ably capability, e.g. `{"*":["*"]}` (the default). */
   capability?: Record<string, string[]>;
+  /** Tokens issued with this key can be revoked (`POST /keys/{keyName}/revokeTokens`). */
+  revocableTokens?: boolean;
 }
 
 /** Log levels, most severe first; `silent` writes nothing. */
@@ -98,14 +100,23 @@ export interface Config {
   nonceMemorySize: number;
   /** How long before a connected client's token expires the server sends AUTH asking for a new one, ms. */
   tokenRenewLead: number;
+  /** How long a `revokeTokens` with `allowReauthMargin` waits before it applies, so clients can renew first, ms. */
+  revocationReauthMargin: number;
   /** Message and presence history retention per channel. */
   historyMaxAge: number;
   historyMaxPerChannel: number;
+  /** Most messages a `rewind=N` attach replays (Ably: 100); larger requests are capped. */
+  maxRewindMessages: number;
   /**
    * Bytes queued for a connection that is not reading before it is dropped (as an abrupt disconnect), so one
    * stalled client cannot hold unbounded memory.
    */
   maxOutboundBuffer: number;
+  /**
+   * How long an idle HTTP keep-alive connection stays open, ms. Longer than clients' own idle timeouts, so a client
+   * never reuses a socket the server is closing at that moment ("socket hang up" on a REST call every ~5 s).
+   */
+  httpKeepAliveTimeout: number;
   /** Time allowed for clients to be told to reconnect elsewhere on SIGTERM, ms. */
   shutdownDrainTime: number;
   /** Cluster mode: Redis URL (`redis://host:port`). Unset: one node with in-memory backends. */
@@ -192,9 +203,12 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   maxTokenTtl: 24 * 60 * 60 * 1000,
   nonceMemorySize: 100_000,
   tokenRenewLead: 30_000,
+  revocationReauthMargin: 30_000,
   historyMaxAge: 2 * 60 * 60 * 1000,
   historyMaxPerChannel: 1_000,
+  maxRewindMessages: 100,
   maxOutboundBuffer: 8 * 1024 * 1024,
+  httpKeepAliveTimeout: 65_000,
   shutdownDrainTime: 5_000,
   redisPrefix: 'rollcall:',
   nodeHeartbeatInterval: 2_000,

@@ -44,14 +44,22 @@ function parseKeys(value: unknown, fileName: string): KeyConfig[] {
     if (typeof entry !== 'object' || entry === null || typeof (entry as { key?: unknown }).key !== 'string') {
       throw new Error(`${fileName}: keys[${i}] needs a "key" string (APPID.KEYID:SECRET)`);
     }
-    const { key, capability, ...rest } = entry as { key: string; capability?: unknown };
+    const { key, capability, revocableTokens, ...rest } = entry as {
+      key: string;
+      capability?: unknown;
+      revocableTokens?: unknown;
+    };
     const extra = Object.keys(rest);
     if (extra.length > 0) throw new Error(`${fileName}: keys[${i}] has unknown field "${extra[0]}"`);
-    if (capability === undefined) return { key };
+    if (revocableTokens !== undefined && typeof revocableTokens !== 'boolean') {
+      throw new Error(`${fileName}: revocableTokens of keys[${i}] must be true or false`);
+    }
+    const flags = revocableTokens === undefined ? {} : { revocableTokens };
+    if (capability === undefined) return { key, ...flags };
     const parsed = parseCapability(capability);
     // Name the key by its name only: the secret never goes into an error message that may be logged.
     if (!parsed)
       throw new Error(`${fileName}: capability of keys[${i}] (${key.split(':')[0]}) must map resources to lists of operations`);
-    return { key, capability: parsed };
+    return { key, capability: parsed, ...flags };
   });
 }

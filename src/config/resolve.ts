@@ -40,6 +40,8 @@ function validateConfig(c: Config): void {
     'maxClientIdLength',
     'historyMaxAge',
     'historyMaxPerChannel',
+    'maxRewindMessages',
+    'httpKeepAliveTimeout',
     'tokenRequestWindow',
     'defaultTokenTtl',
     'maxTokenTtl',
@@ -71,6 +73,7 @@ function validateConfig(c: Config): void {
     'maxConnectionsPerKey',
     'shutdownDrainTime',
     'tokenRenewLead',
+    'revocationReauthMargin',
   ] as const) {
     if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
   }

@@ -1,4 +1,5 @@
 import type { Identity } from '../auth/identity.ts';
+import type { DerivedChannel } from '../channel/derived.ts';
 import type { ServerMetrics } from '../observability/metrics-server.ts';
 import { type Codec, encodeOnce, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
@@ -27,6 +28,10 @@ export class Attachment {
    */
   state: 'attaching' | 'attached' | 'suspended' = 'attaching';
   modes = 0;
+  /** The mode flags the client asked for (0: none, i.e. the defaults), so a new capability can re-grant them. */
+  requestedModes = 0;
+  /** A derived channel (`[filter=…]name`): only the base channel's messages that pass the filter are sent. */
+  derived?: DerivedChannel;
   pending: ChannelEvent[] = [];
   /** Highest event seq sent on this attachment, so replayed and live events are never sent twice. */
   lastSeq = 0;

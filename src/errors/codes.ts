@@ -21,6 +21,7 @@ export const ErrorCodes = {
   connectionLimit: { code: 40111, message: 'Connection limit exceeded for this key' },
   keyError: { code: 40130, message: 'Key not recognised' },
   tokenError: { code: 40140, message: 'Token error' },
+  tokenRevoked: { code: 40141, message: 'Token revoked' },
   tokenExpired: { code: 40142, message: 'Token expired' },
   tokenUnrecognised: { code: 40143, message: 'Token unrecognised' },
   invalidJwt: { code: 40144, message: 'Invalid JWT format' },

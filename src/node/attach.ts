@@ -1,9 +1,12 @@
 import { channelKey, validateChannelName } from '../channel/channel-name.ts';
+import { parseDerivedChannel } from '../channel/derived.ts';
 import { grantModes, permittedModes } from '../channel/modes.ts';
+import { parseChannelParams } from '../channel/params.ts';
+import { rewindEvents } from '../channel/rewind.ts';
 import { Attachment, type Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { honouredParams, wantsOccupancy } from '../occupancy/occupancy-param.ts';
-import { Action, Flag, type ProtocolMessage } from '../protocol/index.ts';
+import { Action, Flag, MODE_MASK, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import { formatSerial, parseSerial } from '../store/serial.ts';
 import { deliverTo } from './deliver.ts';
@@ -34,21 +37,29 @@ export async function attach(node: Node, conn: Connection, message: ProtocolMess
 async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMessage): Promise<void> {
   // Refusals thrown here become a channel ERROR in `attach`, like backend failures further down.
   const name = validateChannelName(message.channel, node.config.maxChannelNameLength);
-  const modes = grantModes(message.flags, permittedModes(conn.identity.capability, name));
+  const params = parseChannelParams(message.params, node.config.maxRewindMessages);
+  const requestedModes = (params.modes ?? message.flags ?? 0) & MODE_MASK;
+  const derived = parseDerivedChannel(name);
+  let permitted = permittedModes(conn.identity.capability, name);
+  // A derived channel reads its base channel: allowed by a grant on either name, and subscribe-only (Ably).
+  if (derived) permitted = (permitted | permittedModes(conn.identity.capability, derived.base)) & Flag.SUBSCRIBE;
+  const modes = grantModes(requestedModes, permitted);
   if (modes === 0) throw ErrorInfo.of('capabilityDenied', `no access to channel ${name}`);
   const occupancy = wantsOccupancy(message.params);
   if (!conn.attachments.has(name) && conn.attachments.size >= node.config.maxChannelsPerConnection) {
     throw ErrorInfo.of('tooManyChannels', `limit is ${node.config.maxChannelsPerConnection}`);
   }
-  const key = channelKey(conn.identity.appId, name);
+  const key = channelKey(conn.identity.appId, derived?.base ?? name);
   let att = conn.attachments.get(name);
   if (!att) {
     att = new Attachment(conn, key, name);
+    att.derived = derived;
     conn.attachments.set(name, att);
     if (node.channels.add(att)) await node.broker.subscribe(key);
   }
   att.state = 'attaching';
   att.modes = modes;
+  att.requestedModes = requestedModes;
   att.pending = [];
   att.lastSeq = 0;
   node.occupancy.touch(key);
@@ -59,20 +70,26 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   if (current && requested && requested.epoch === current.epoch && requested.seq <= current.seq) {
     replay = await node.history.messagesAfter(key, requested.seq);
   }
+  // Rewind applies to a fresh attach only: a client resuming from a channelSerial gets what it missed instead, and
+  // one re-attaching (ATTACH_RESUME, RTL4j) has seen the backlog already.
+  const fresh = !message.channelSerial && !((message.flags ?? 0) & Flag.ATTACH_RESUME);
+  const backlog = params.rewind && fresh ? await rewindEvents(node.history, key, params.rewind, node.clock.now()) : [];
   const members = modes & Flag.PRESENCE_SUBSCRIBE ? await node.presence.store.members(key) : [];
   if (conn.attachments.get(name) !== att || !conn.transport) return;
 
   let flags = modes;
   if (members.length > 0) flags |= Flag.HAS_PRESENCE;
   if (replay) flags |= Flag.RESUMED;
+  if (backlog.length > 0) flags |= Flag.HAS_BACKLOG;
   const attached: ProtocolMessage = {
     action: Action.ATTACHED,
     channel: name,
     flags,
     channelSerial: current ? formatSerial(current) : undefined,
   };
-  const params = honouredParams(message.params, occupancy);
-  if (params) attached.params = params;
+  // Our params (modes, rewind, delta) plus what the occupancy module honours; unrecognised ones are not echoed.
+  const honoured = honouredParams(message.params, occupancy);
+  if (honoured) attached.params = { ...params.echoed, ...honoured };
   if (message.channelSerial && !replay) attached.error = ErrorInfo.of('channelHistoryExpired').toWire();
   conn.send(attached);
   if (members.length > 0) for (const page of node.presence.syncPages(name, members, node.config.syncPageSize)) conn.send(page);
@@ -80,7 +97,7 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   const pending = att.pending;
   att.state = 'attached';
   att.pending = [];
-  for (const event of replay ?? []) deliverTo(att, event);
+  for (const event of replay ?? backlog) deliverTo(att, event);
   // The client is attached as of `current`: anything numbered up to it was replayed above or precedes the attach
   // (its presence effect is in the SYNC), including held or batched events that reach us late.
   att.lastSeq = Math.max(att.lastSeq, current?.seq ?? 0);
@@ -95,7 +112,8 @@ export async function detach(node: Node, conn: Connection, message: ProtocolMess
   const att = name === undefined ? undefined : conn.attachments.get(name);
   if (att) {
     node.removeAttachment(att);
-    await node.presence.removeFromChannel(att.channel, conn.id);
+    // A derived channel shares its base channel's key but never holds members: leaving it leaves nothing.
+    if (!att.derived) await node.presence.removeFromChannel(att.channel, conn.id);
   }
   conn.send({ action: Action.DETACHED, channel: name });
 }

@@ -257,6 +257,11 @@ export class Node {
    * Cluster mode: shares how far the connection's operations got, so a resume on another node after this one died
    * does not apply retransmits again. Called from the liveness sweep; writes only when the high-water moved.
    */
+  /** The connection on this node holding `key` (REST publishes on its behalf, RSL1m); undefined if none. */
+  connectionByKey(key: string): Connection | undefined {
+    return this.byKey.get(key);
+  }
+
   saveProgress(conn: Connection): void {
     const highWater = conn.serials.highWater;
     if (!this.directory || highWater <= (this.savedSerials.get(conn) ?? -1)) return;

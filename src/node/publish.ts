@@ -4,6 +4,8 @@ import { channelKey, validateChannelName } from '../channel/channel-name.ts';
 import type { Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { Action, Flag, type Message, messageSize, type ProtocolMessage } from '../protocol/index.ts';
+// The dedupe window is the REST one, reused as is so both paths keep the same promise (two minutes).
+import { PublishDedupe } from '../rest/publish-dedupe.ts';
 import type { Node } from './node.ts';
 
 /** Checks an item's clientId against the caller's identity (Ably §5): 40012 when it may not act as it. */
@@ -29,7 +31,8 @@ export function prepareMessages(node: Node, identity: Identity, items: Message[]
       throw ErrorInfo.of('messageTooLarge', `message exceeds ${node.config.maxMessageSize} bytes`);
     }
     // Undefined fields are skipped by both codecs; deleting them would only make the object slower and larger.
-    return { ...item, clientId: item.clientId ?? ownClientId };
+    // A connectionKey is a secret of its connection: it is used (REST) or ignored (realtime), never passed on.
+    return { ...item, clientId: item.clientId ?? ownClientId, connectionKey: undefined };
   });
 }
 
@@ -52,18 +55,30 @@ export async function publish(node: Node, conn: Connection, message: ProtocolMes
   if (att && !(att.modes & Flag.PUBLISH)) throw ErrorInfo.of('modeNotGranted', 'attached without PUBLISH mode');
   const stamped = prepareMessages(node, conn.identity, message.messages ?? []);
   if (stamped.length === 0) return { serials: [] };
-  const serials = await publishEvent(
-    node,
-    channelKey(conn.identity.appId, name),
-    {
-      action: Action.MESSAGE,
-      channel: name,
-      id: `${conn.id}:${message.msgSerial ?? 0}`,
-      connectionId: conn.id,
-      timestamp: node.clock.now(),
-      messages: stamped,
-    },
-    conn.id,
-  );
-  return { serials };
+  const key = channelKey(conn.identity.appId, name);
+  const run = async () => ({
+    serials: await publishEvent(
+      node,
+      key,
+      {
+        action: Action.MESSAGE,
+        channel: name,
+        id: `${conn.id}:${message.msgSerial ?? 0}`,
+        connectionId: conn.id,
+        timestamp: node.clock.now(),
+        messages: stamped,
+      },
+      conn.id,
+    ),
+  });
+  // Client-supplied ids make a publish idempotent (Ably RSL1k / RTL6): the same ids on the same channel within the
+  // window are published once, however many connections or attempts send them (ably-js idempotentRealtimePublishing).
+  const ids = stamped.map((m) => m.id);
+  if (!ids.every((id) => id !== undefined)) return run();
+  let dedupe = realtimeDedupes.get(node);
+  if (!dedupe) realtimeDedupes.set(node, (dedupe = new PublishDedupe(node.clock)));
+  return dedupe.once(`${key}\n${ids.join('\n')}`, run);
 }
+
+/** Recent realtime publishes with client-supplied ids, per node (single node only, like REST's). */
+const realtimeDedupes = new WeakMap<Node, PublishDedupe<{ serials: string[] }>>();

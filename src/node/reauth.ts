@@ -1,4 +1,4 @@
-import { permittedModes } from '../channel/modes.ts';
+import { grantModes, permittedModes } from '../channel/modes.ts';
 import type { Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
@@ -21,7 +21,7 @@ export async function reauthorize(node: Node, conn: Connection, message: Protoco
     }
     if (conn.state === 'closed') return;
     conn.identity = identity;
-    await narrowAttachments(node, conn);
+    await regrantAttachments(node, conn);
     node.sendConnected(conn);
   } catch (err) {
     conn.send({ action: Action.ERROR, error: ErrorInfo.from(err).toWire() });
@@ -32,18 +32,20 @@ export async function reauthorize(node: Node, conn: Connection, message: Protoco
 }
 
 /**
- * Applies a changed capability to existing attachments (Ably §1.11): modes no longer permitted are dropped, and a
- * channel with none left gets a channel ERROR 40160 (the SDK fails just that channel) and its members leave.
+ * Applies a changed capability to existing attachments (Ably §1.11): each gets the modes it asked for that the new
+ * capability permits, so an upgrade grants what was withheld (ably-js reauthCapabilityUpgradeAddPublish) and a
+ * downgrade drops what is no longer allowed. A channel with none left gets a channel ERROR 40160 (the SDK fails
+ * just that channel) and its members leave.
  */
-async function narrowAttachments(node: Node, conn: Connection): Promise<void> {
+async function regrantAttachments(node: Node, conn: Connection): Promise<void> {
   for (const att of [...conn.attachments.values()]) {
-    const modes = att.modes & permittedModes(conn.identity.capability, att.name);
+    const modes = grantModes(att.requestedModes, permittedModes(conn.identity.capability, att.name));
     if (modes !== 0) {
       att.modes = modes;
       continue;
     }
     node.removeAttachment(att);
-    await node.presence.removeFromChannel(att.channel, conn.id);
+    if (!att.derived) await node.presence.removeFromChannel(att.channel, conn.id);
     conn.send({
       action: Action.ERROR,
       channel: att.name,

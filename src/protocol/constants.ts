@@ -29,6 +29,8 @@ export const Flag = {
   HAS_PRESENCE: 1 << 0,
   HAS_BACKLOG: 1 << 1,
   RESUMED: 1 << 2,
+  /** On ATTACH: the client is re-attaching a channel it had attached, so `rewind` must not replay again (RTL4j). */
+  ATTACH_RESUME: 1 << 5,
   PRESENCE: 1 << 16,
   PUBLISH: 1 << 17,
   SUBSCRIBE: 1 << 18,

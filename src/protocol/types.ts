@@ -15,6 +15,8 @@ export interface Message {
   extras?: Record<string, unknown>;
   serial?: string;
   action?: number;
+  /** REST only: publish on behalf of the realtime connection holding this key (Ably RSL1m); never sent out. */
+  connectionKey?: string;
 }
 
 /** A presence message (Ably TP3). */

@@ -76,6 +76,7 @@ function message(o: Raw): Message {
     clientId: optString(o, 'clientId'),
     extras: optExtras(o),
     action: optInt(o, 'action'),
+    connectionKey: optString(o, 'connectionKey'),
   };
 }
 

@@ -5,6 +5,7 @@ import { channelKey, validateChannelName } from '../channel/channel-name.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { StatsStore } from '../stats/index.ts';
 import type { PublishDedupe } from './publish-dedupe.ts';
 import { authenticateRequest } from './rest-auth.ts';
 
@@ -23,6 +24,8 @@ export interface RestState {
   readonly health: () => Health;
   /** Served at `/metrics`; undefined when metrics are off (404). */
   readonly metrics?: Metrics;
+  /** Per-app stats served by `GET /stats`. */
+  readonly stats: StatsStore;
 }
 
 /** What `/health` and `/ready` report; `detail` names backends (e.g. `{redis: 'down'}`). */

@@ -7,4 +7,6 @@ export type Handler = (r: RestRequest, params: string[]) => Promise<void> | void
 export interface Route {
   path: RegExp;
   methods: Partial<Record<string, Handler>>;
+  /** Other methods on this path are 404 rather than 405: Ably treats them as no route at all. */
+  otherMethodsNotFound?: true;
 }

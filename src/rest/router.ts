@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { MemoryStatsStore, type StatsStore } from '../stats/index.ts';
+import { getBatchPresence, postBatchMessages } from './batch-routes.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
 import { chatOccupancyRoutes } from './chat/occupancy-route.ts';
@@ -9,7 +11,9 @@ import { channelRequest, type Health, type RestRequest, type RestState } from '.
 import { getMetrics } from './metrics-route.ts';
 import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
+import { revokeTokens } from './revoke-route.ts';
 import type { Handler, Route } from './route.ts';
+import { getStats } from './stats-route.ts';
 import { requestToken } from './token-route.ts';
 
 /**
@@ -22,7 +26,16 @@ const ROUTES: Route[] = [
   // The SDK always asks /time for JSON and reads `body[0]`; no credentials are needed (Ably §7).
   { path: /^\/time$/, methods: { GET: (r) => sendBody(r.req, r.res, new URLSearchParams(), 200, [r.node.clock.now()]) } },
   { path: /^\/metrics$/, methods: { GET: (r) => getMetrics(r) } },
-  { path: /^\/keys\/([^/]+)\/requestToken$/, methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) } },
+  // Ably answers `GET /keys/{key}/requestToken` with 404 40400, and SDK suites rely on it (ably-js `request_404`).
+  {
+    path: /^\/keys\/([^/]+)\/requestToken$/,
+    methods: { POST: (r, [keyName]) => requestToken(r, keyName as string) },
+    otherMethodsNotFound: true,
+  },
+  { path: /^\/keys\/([^/]+)\/revokeTokens$/, methods: { POST: (r, [keyName]) => revokeTokens(r, keyName as string) } },
+  { path: /^\/stats$/, methods: { GET: (r) => getStats(r) } },
+  { path: /^\/messages$/, methods: { POST: (r) => postBatchMessages(r) } },
+  { path: /^\/presence$/, methods: { GET: (r) => getBatchPresence(r) } },
   { path: /^\/channels$/, methods: { GET: (r) => listChannels(r) } },
   { path: /^\/channels\/([^/]+)$/, methods: { GET: (r, [ch]) => getChannelStatus(r, ch as string) } },
   {
@@ -53,7 +66,10 @@ function sendHealth(r: RestRequest): void {
 function match(method: string, path: string): { route: Route; handler?: Handler; params: string[] } | undefined {
   for (const route of ROUTES) {
     const m = route.path.exec(path);
-    if (m) return { route, handler: route.methods[method], params: m.slice(1) };
+    if (!m) continue;
+    const handler = route.methods[method];
+    if (!handler && route.otherMethodsNotFound) return undefined;
+    return { route, handler, params: m.slice(1) };
   }
   return undefined;
 }
@@ -84,7 +100,8 @@ export function createRestApi(
   node: Node,
   health: () => Health = () => ({ up: true }),
   metrics?: Metrics,
+  stats: StatsStore = new MemoryStatsStore(),
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health, metrics };
+  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health, metrics, stats };
   return (req, res) => handle(state, req, res);
 }

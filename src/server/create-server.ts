@@ -16,6 +16,7 @@ import { type Logger, silentLogger, textLogger } from '../observability/logger.t
 import { Metrics } from '../observability/metrics.ts';
 import { ServerMetrics, watchNode } from '../observability/metrics-server.ts';
 import { createRestApi } from '../rest/router.ts';
+import type { StatsStore } from '../stats/index.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
@@ -30,6 +31,8 @@ export interface ServerOptions extends Partial<Config> {
   logger?: Logger;
   /** Shorthand for `logger: textLogger(log)`: records at info and above as lines of text. */
   log?: (message: string) => void;
+  /** Where `GET /stats` reads from (the sandbox passes one holding its fixtures); in memory by default. */
+  stats?: StatsStore;
 }
 
 /** A running Rollcall server: HTTP (REST) and WebSocket (realtime) on one port. */
@@ -52,7 +55,7 @@ export interface RollcallServer {
 
 /** The composition root: wires Clock, stores, broker, Node, REST and the WebSocket endpoint (`/`). */
 export function createServer(options: ServerOptions = {}): RollcallServer {
-  const { clock = systemClock, log, logger: given, ...partial } = options;
+  const { clock = systemClock, log, logger: given, stats, ...partial } = options;
   const logger = given ?? (log ? textLogger(log) : silentLogger);
   const config = resolveConfig(partial);
   // Read and checked before anything starts, so a bad file is a start-up error rather than failing handshakes.
@@ -94,7 +97,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     : undefined;
   logConnectionLifecycle(node.events, logger);
   if (metrics) watchNode(metrics, node);
-  const handleRest = createRestApi(node, health, metrics);
+  const handleRest = createRestApi(node, health, metrics, stats);
   const dashboard = config.dashboard
     ? createDashboard(node, {
         nodes: async () =>
@@ -118,6 +121,9 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   };
   // One port either way: HTTPS serves REST and upgrades to WSS exactly as HTTP does to WS.
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
+  http.keepAliveTimeout = config.httpKeepAliveTimeout;
+  // Node requires the header deadline to exceed the keep-alive timeout, or idle sockets race it.
+  http.headersTimeout = config.httpKeepAliveTimeout + 1_000;
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/') {

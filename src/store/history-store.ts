@@ -33,6 +33,8 @@ export interface HistoryStore {
    * MESSAGE events with seq > `afterSeq`, oldest first; undefined when some were already evicted (continuity lost).
    */
   messagesAfter(channel: string, afterSeq: number): Promise<ChannelEvent[] | undefined>;
+  /** Every retained MESSAGE event (those with a timestamp at or after `since`, when given), oldest first (rewind). */
+  recentMessages(channel: string, since?: number): Promise<ChannelEvent[]>;
 }
 
 /**

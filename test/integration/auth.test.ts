@@ -96,12 +96,13 @@ for (const protocol of PROTOCOLS) {
       assert.equal(client.connection.state, 'connected');
     });
 
-    it('a JWT the server cannot accept gives the right 401xx code', async (t) => {
+    it('a JWT the server cannot accept gives the right error code (401xx; 40400 for an app that does not exist)', async (t) => {
       const s = await startServer(t);
       const cases: Array<[string, Promise<string>, number]> = [
         ['wrong signature', mintJwt({ keyName: KEY_NAME, secret: 'not-the-secret' }), 40144],
         ['alg HS512', mintJwt({ keyName: KEY_NAME, secret: SECRET, alg: 'HS512' }), 40144],
         ['unknown kid', mintJwt({ keyName: 'testapp.nope', secret: SECRET }), 40101],
+        ['kid of an app that does not exist', mintJwt({ keyName: 'invalid.invalid', secret: SECRET }), 40400],
         ['expired', mintJwt({ keyName: KEY_NAME, secret: SECRET, expiresIn: -5 }), 40142],
         ['not a JWT at all', Promise.resolve('eyJ.garbage.here'), 40144],
         ['alg none', Promise.resolve(`${b64({ alg: 'none', kid: KEY_NAME })}.${b64({ exp: 9e9, iat: 1 })}.`), 40144],

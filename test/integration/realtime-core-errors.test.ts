@@ -41,7 +41,8 @@ for (const protocol of PROTOCOLS) {
   describe(`credentials are checked after the upgrade (${protocol})`, () => {
     for (const [what, key, code] of [
       ['wrong secret', 'testapp.key1:not-the-secret', 40101],
-      ['unknown key', 'nosuchapp.key9:secret', 40130],
+      ['unknown key', 'nosuchapp.key9:secret', 40101],
+      ['unknown key as ably-js tests it', 'this.is:wrong', 40101],
       ['malformed key (no app id)', 'nodot:secret', 40101],
     ] as const) {
       test(`${what} → connection failed with ${code}`, async (t) => {

@@ -81,3 +81,19 @@ for (const protocol of PROTOCOLS) {
     });
   });
 }
+
+for (const protocol of PROTOCOLS) {
+  describe(`a token shorter than tokenRenewLead (${protocol})`, () => {
+    it('is not asked to renew: a client holding only that token sees DISCONNECTED 40142 at expiry, not FAILED', async (t) => {
+      const s = await startServer(t, { ...FAST_SWEEP, tokenRenewLead: 30_000 });
+      const tokenDetails = await s.rest().auth.requestToken({ ttl: 1_500 });
+      const client = s.realtime({ protocol, key: undefined, tokenDetails });
+      await connectionState(client, 'connected');
+      // The first change after connecting: FAILED (40171, asked to renew without the means) would show up here.
+      const change = await new Promise<Ably.ConnectionStateChange>((resolve) => client.connection.once(resolve));
+      assert.equal(change.current, 'disconnected', `${change.current}: ${change.reason?.message}`);
+      assert.equal(change.reason?.code, 40142);
+      assert.equal(change.reason?.statusCode, 401);
+    });
+  });
+}

@@ -105,6 +105,25 @@ export function runHistoryStoreContract(o: HistoryContractOptions): void {
       assert.equal((await store.messages(CH, q())).items.length, 3);
     });
 
+    it('recentMessages lists retained message events oldest first, optionally from a time on', async (t) => {
+      const { store, clock } = await o.create(t, { maxAge: 60_000, maxPerChannel: 3 });
+      const start = clock.now();
+      for (let s = 1; s <= 4; s++) {
+        await store.append('messages', event(s, clock.now()));
+        clock.advance(1_000);
+      }
+      await store.append('presence', event(5, clock.now(), 'presence'));
+      assert.deepEqual(
+        (await store.recentMessages(CH)).map((e) => e.seq),
+        [2, 3, 4],
+      );
+      assert.deepEqual(
+        (await store.recentMessages(CH, start + 2_000)).map((e) => e.seq),
+        [3, 4],
+      );
+      assert.deepEqual(await store.recentMessages('app:none'), []);
+    });
+
     it('keeps channel order when nodes append out of order', { skip: o.skip?.['out-of-order-append'] ?? false }, async (t) => {
       const { store, clock } = await o.create(t, { maxAge: 60_000, maxPerChannel: 100 });
       for (const seq of [2, 1, 4, 3]) await store.append('messages', event(seq, clock.now()));

@@ -49,6 +49,13 @@ export class MemoryHistoryStore implements HistoryStore {
     return log.events.filter((e) => e.seq > afterSeq);
   }
 
+  async recentMessages(channel: string, since = 0): Promise<ChannelEvent[]> {
+    const log = this.logs.get(`messages:${channel}`);
+    if (!log) return [];
+    this.evict(log);
+    return log.events.filter((e) => (e.message.timestamp ?? 0) >= since);
+  }
+
   private evict(log: ChannelLog): void {
     const oldest = this.clock.now() - this.limits.maxAge;
     let drop = Math.max(0, log.events.length - this.limits.maxPerChannel);

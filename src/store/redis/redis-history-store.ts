@@ -62,6 +62,12 @@ export class RedisHistoryStore implements HistoryStore {
     return events;
   }
 
+  async recentMessages(channel: string, since = 0): Promise<ChannelEvent[]> {
+    // Reads the retained log (at most historyMaxPerChannel events); rewinds are rare, one per fresh attach.
+    const { events } = await this.read('messages', channel, 0);
+    return events.filter((e) => (e.message.timestamp ?? 0) >= since);
+  }
+
   private async read(kind: HistoryKind, channel: string, afterSeq: number): Promise<{ evicted: number; events: ChannelEvent[] }> {
     const reply = (await guard(
       readScript.run(
