@@ -23,7 +23,9 @@ Options (flags win over environment variables):
                           maxConnectionsPerKey: 1000
                         Flags and environment variables override the file; --key replaces its keys.
   --redis URL           Cluster mode: share presence, messages and history through env ROLLCALL_REDIS_URL
-                        Redis (redis://host:port). Every node uses the same URL.
+                        Redis. Every node uses the same URL: redis://host:port (one server),
+                        redis+cluster://host:port,host:port (Redis Cluster seed nodes), or
+                        redis+sentinel://host:port,host:port/mastername (Sentinel). rediss… for TLS.
   --tls-cert FILE       PEM certificate (chain)             env ROLLCALL_TLS_CERT
   --tls-key FILE        PEM private key of --tls-cert       env ROLLCALL_TLS_KEY
                         With both, the port serves HTTPS and WSS; SDKs keep tls: true (their default)

@@ -119,8 +119,13 @@ export interface Config {
   httpKeepAliveTimeout: number;
   /** Time allowed for clients to be told to reconnect elsewhere on SIGTERM, ms. */
   shutdownDrainTime: number;
-  /** Cluster mode: Redis URL (`redis://host:port`). Unset: one node with in-memory backends. */
-  redisUrl?: string;
+  /**
+   * Cluster mode: where Redis is. `redis://host:port` (one server), `redis+cluster://host:port,host:port` (a Redis
+   * Cluster by its seed nodes; in a config file also a list of `redis://host:port`), or
+   * `redis+sentinel://host:port,host:port/mastername` (a Sentinel-managed master). See src/config/redis-target.ts.
+   * Unset: one node with in-memory backends.
+   */
+  redisUrl?: string | string[];
   /** Prefix of every Redis key and pub/sub channel, so several deployments (or tests) can share one Redis. */
   redisPrefix: string;
   /** How often a node tells Redis it is alive, ms. */

@@ -8,4 +8,5 @@ export {
   type WebhookConfig,
   type WebhookSource,
 } from './config.ts';
+export { describeRedisTarget, parseRedisTarget, type RedisAddress, type RedisTarget } from './redis-target.ts';
 export { resolveConfig } from './resolve.ts';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseApiKey } from '../auth/api-key.ts';
 import { parseCapability } from '../auth/capability.ts';
 import { type Config, DEFAULT_CONFIG, LOG_LEVELS } from './config.ts';
+import { parseRedisTarget } from './redis-target.ts';
 import { validateWebhooks } from './webhooks.ts';
 
 /** Fills defaults and checks every value and the relations between them. Throws an Error naming the bad setting. */
@@ -93,9 +94,7 @@ function validateConfig(c: Config): void {
   }
   // Owners refresh entries every memberTtl / 3; the backstop must not fire before survivors reap a dead node.
   if (c.memberTtl < c.nodeDownTimeout) throw new Error('config: memberTtl must be at least nodeDownTimeout');
-  if (c.redisUrl !== undefined && !/^rediss?:\/\/./.test(c.redisUrl)) {
-    throw new Error('config: redisUrl must be a redis:// or rediss:// URL');
-  }
+  if (c.redisUrl !== undefined) parseRedisTarget(c.redisUrl);
   if (!(LOG_LEVELS as readonly string[]).includes(c.logLevel)) {
     throw new Error(`config: logLevel must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel}"`);
   }

@@ -1,10 +1,12 @@
+import type { Cluster as RedisCluster } from 'ioredis';
 import { Cluster } from '../cluster/cluster.ts';
-import type { Config } from '../config/index.ts';
+import { type Config, describeRedisTarget, parseRedisTarget } from '../config/index.ts';
 import type { DeliveryQueue } from '../integrations/delivery-queue.ts';
 import type { DeviceRegistry } from '../integrations/device-registry.ts';
 import type { Node, NodeDeps } from '../node/node.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { clusterShardsHealthy } from '../store/redis/cluster-probe.ts';
 import { RedisKeys } from '../store/redis/keys.ts';
 import { RedisBroker } from '../store/redis/redis-broker.ts';
 import { RedisBus, RedisLink } from '../store/redis/redis-bus.ts';
@@ -22,7 +24,7 @@ import { RedisHistoryStore } from '../store/redis/redis-history-store.ts';
 import { RedisNodeRegistry } from '../store/redis/redis-node-registry.ts';
 import { RedisOccupancyStore } from '../store/redis/redis-occupancy-store.ts';
 import { RedisPresenceStore } from '../store/redis/redis-presence-store.ts';
-import type { Clock } from '../time/clock.ts';
+import type { Clock, TimerHandle } from '../time/clock.ts';
 
 /** Cluster mode's backends for the Node, plus the lifecycle the composition root drives. */
 export interface RedisMode {
@@ -41,8 +43,8 @@ export interface RedisMode {
 
 /** Builds the Redis clients and every Redis backend for one node (the clients are created here, passed in below). */
 export function createRedisMode(config: Config, clock: Clock, logger: Logger, metrics?: Metrics): RedisMode {
-  const url = config.redisUrl as string;
-  const clients: RedisClients = createRedisClients(url);
+  const target = parseRedisTarget(config.redisUrl as string | string[]);
+  const clients: RedisClients = createRedisClients(target);
   const keys = new RedisKeys(config.redisPrefix);
   const nodeId = config.serverId;
   const fail = (err: unknown) => logger.warn({ err }, 'cluster: connection directory update failed');
@@ -77,6 +79,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
   // Rewritten with every re-assert (memberTtl / 3); the TTL only matters if every node died.
   const occupancyStore = new RedisOccupancyStore(clients.command, keys, { ttl: config.memberTtl });
   let cluster: Cluster | undefined;
+  let probeTimer: TimerHandle | undefined;
   return {
     deps: { presenceStore, broker, history, directory, occupancyStore },
     integrations: {
@@ -99,14 +102,29 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
         link,
       });
       cluster.start();
-      // The URL's credentials, if any, are masked: a Redis password is a secret too.
-      const redisUrl = url.replace(/\/\/[^@]*@/, '//***@');
+      if (clients.kind === 'cluster') {
+        // A failed shard does not close the client: probe the shards every heartbeat so readiness shows the outage.
+        const sharded = clients.command as RedisCluster;
+        let probing = false;
+        probeTimer = clock.setInterval(() => {
+          if (probing) return;
+          probing = true;
+          clusterShardsHealthy(sharded, clock, config.nodeHeartbeatInterval)
+            .then((ok) => link.probe(ok))
+            .finally(() => {
+              probing = false;
+            });
+        }, config.nodeHeartbeatInterval);
+      }
+      // Credentials, if any, are masked: a Redis password is a secret too.
+      const redisUrl = describeRedisTarget(target);
       const pubsub = brokerOptions.sharded ? 'sharded' : 'classic';
       logger.info({ nodeId, redisUrl, pubsub }, `cluster: node ${nodeId} joined via ${redisUrl} (${pubsub} pub/sub)`);
     },
     nodes: () => registry.list(),
     healthy: () => link.isUp(),
     async stop() {
+      if (probeTimer) clock.clearInterval(probeTimer);
       await cluster?.stop();
       closeRedisClients(clients);
     },

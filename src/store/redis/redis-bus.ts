@@ -33,24 +33,39 @@ export class RedisBus implements ClusterBus {
   }
 }
 
-/** Up while the command client is ready; subscriptions come back with it (ioredis re-subscribes). */
+/**
+ * Up while the command client is ready and, on a Redis Cluster, while every shard answers (see {@link probe}):
+ * a failed master leaves the client "ready" while its slots fail, which must still read as an outage.
+ * Subscriptions come back with the link (ioredis re-subscribes).
+ */
 export class RedisLink implements ClusterLink {
   private readonly handlers: Array<(up: boolean) => void> = [];
   private up = false;
+  private ready = false;
+  private shardsOk = true;
 
   constructor(clients: RedisClients) {
-    const set = (up: boolean) => {
-      if (up === this.up) return;
-      this.up = up;
-      for (const h of this.handlers) h(up);
+    const ready = (r: boolean) => {
+      this.ready = r;
+      this.update();
     };
-    clients.command.on('ready', () => set(true));
-    clients.command.on('close', () => set(false));
-    clients.command.on('end', () => set(false));
+    clients.command.on('ready', () => ready(true));
+    clients.command.on('close', () => ready(false));
+    clients.command.on('end', () => ready(false));
     // ioredis reports connection errors as events; without a listener it would print them as unhandled.
-    clients.command.on('error', () => set(clients.command.status === 'ready'));
+    clients.command.on('error', () => ready(clients.command.status === 'ready'));
     clients.subscriber.on('error', () => {});
-    this.up = clients.command.status === 'ready';
+    // Cluster clients report per-node failures as `node error`; the probe judges the shards.
+    clients.command.on('node error', () => {});
+    clients.subscriber.on('node error', () => {});
+    this.ready = clients.command.status === 'ready';
+    this.up = this.ready;
+  }
+
+  /** The result of a shard health check (Redis Cluster only); a failing shard takes the link down until it recovers. */
+  probe(shardsOk: boolean): void {
+    this.shardsOk = shardsOk;
+    this.update();
   }
 
   isUp(): boolean {
@@ -59,5 +74,12 @@ export class RedisLink implements ClusterLink {
 
   onChange(handler: (up: boolean) => void): void {
     this.handlers.push(handler);
+  }
+
+  private update(): void {
+    const up = this.ready && this.shardsOk;
+    if (up === this.up) return;
+    this.up = up;
+    for (const h of this.handlers) h(up);
   }
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
-import { redisSkip, startRedis, type TestRedis } from '../../../test/helpers/redis.ts';
+import { redisSkip } from '../../../test/helpers/redis.ts';
+import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
+import { parseRedisTarget } from '../../config/redis-target.ts';
 import type { PresenceMember } from '../../presence/member.ts';
 import { ManualClock } from '../../time/manual-clock.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
@@ -15,88 +17,94 @@ import { RedisOccupancyStore } from './redis-occupancy-store.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
 
 const skipAll = redisSkip();
-// Started at load time so its teardown belongs to the whole file, not to one hook.
-const redis = (skipAll ? undefined : await startRedis({ after })) as TestRedis;
 
-/** Fresh connected clients for one "node", closed at test end. */
-async function clients(t: TestContext): Promise<RedisClients> {
-  const c = createRedisClients(redis.url);
-  await connectRedisClients(c);
-  t.after(() => closeRedisClients(c));
-  return c;
-}
+// Every backend runs on one server, on a 3-master Redis Cluster (each script must touch one hash slot) and through
+// Sentinel. All are started at load time, before any test is declared, so their teardown belongs to the whole file.
+const backends = new Map<string, TestRedisBackend>();
+for (const topology of skipAll ? [] : redisTopologies()) backends.set(topology, await startRedisBackend({ after }, topology));
+for (const topology of redisTopologies()) {
+  const redis = backends.get(topology) as TestRedisBackend;
 
-const presenceOptions = (nodeId: string) => ({ nodeId, memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000 });
+  /** Fresh connected clients for one "node", closed at test end. */
+  async function clients(t: TestContext): Promise<RedisClients> {
+    const c = createRedisClients(parseRedisTarget(redis.url));
+    await connectRedisClients(c);
+    t.after(() => closeRedisClients(c));
+    return c;
+  }
 
-runPresenceStoreContract({
-  name: 'redis',
-  skipAll,
-  create: async (t) => {
-    const keys = new RedisKeys(redis.prefix(t));
-    const [a, b] = [await clients(t), await clients(t)];
-    return {
-      store: new RedisPresenceStore(a.command, keys, presenceOptions('node-a')),
-      peer: new RedisPresenceStore(b.command, keys, presenceOptions('node-b')),
-    };
-  },
-});
+  const presenceOptions = (nodeId: string) => ({ nodeId, memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000 });
 
-for (const sharded of [true, false]) {
-  runBrokerContract({
-    name: `redis (${sharded ? 'SPUBLISH' : 'PUBLISH'})`,
+  runPresenceStoreContract({
+    name: `redis ${topology}`,
     skipAll,
     create: async (t) => {
       const keys = new RedisKeys(redis.prefix(t));
-      const options = { sharded, numberingTtl: 60_000 };
+      const [a, b] = [await clients(t), await clients(t)];
       return {
-        broker: new RedisBroker(await clients(t), keys, options),
-        peer: new RedisBroker(await clients(t), keys, options),
+        store: new RedisPresenceStore(a.command, keys, presenceOptions('node-a')),
+        peer: new RedisPresenceStore(b.command, keys, presenceOptions('node-b')),
       };
     },
   });
-}
 
-runOccupancyStoreContract({
-  name: 'redis',
-  skipAll,
-  create: async (t) => {
-    const keys = new RedisKeys(redis.prefix(t));
-    const [a, b] = [await clients(t), await clients(t)];
-    return {
-      store: new RedisOccupancyStore(a.command, keys, { ttl: 60_000 }),
-      peer: new RedisOccupancyStore(b.command, keys, { ttl: 60_000 }),
-    };
-  },
-});
+  for (const sharded of [true, false]) {
+    runBrokerContract({
+      name: `redis ${topology} (${sharded ? 'SPUBLISH' : 'PUBLISH'})`,
+      skipAll,
+      create: async (t) => {
+        const keys = new RedisKeys(redis.prefix(t));
+        const options = { sharded, numberingTtl: 60_000 };
+        return {
+          broker: new RedisBroker(await clients(t), keys, options),
+          peer: new RedisBroker(await clients(t), keys, options),
+        };
+      },
+    });
+  }
 
-runHistoryStoreContract({
-  name: 'redis',
-  skipAll,
-  create: async (t, limits) => {
-    const clock = new ManualClock();
-    const c = await clients(t);
-    return { store: new RedisHistoryStore(c.command, new RedisKeys(redis.prefix(t)), clock, limits), clock };
-  },
-});
-
-describe('RedisPresenceStore: re-assertion after a wrongful removal', { skip: skipAll }, () => {
-  it('a member removed while its connection lives (node wrongly reaped) is written back and returned as entered', async (t) => {
-    const keys = new RedisKeys(redis.prefix(t));
-    const owner = new RedisPresenceStore((await clients(t)).command, keys, presenceOptions('node-a'));
-    const reaper = new RedisPresenceStore((await clients(t)).command, keys, presenceOptions('node-b'));
-    const m: PresenceMember = { id: 'c1:3:0', clientId: 'alice', connectionId: 'c1', data: 'here', timestamp: 5 };
-    await owner.upsert('app:room', m, 100);
-    const reaped = await reaper.removeNode('node-a', 10);
-    assert.deepEqual(
-      reaped.flatMap((r) => r.diff.left.map((x) => x.clientId)),
-      ['alice'],
-    );
-    assert.equal(await reaper.count('app:room'), 0);
-    // node-a was only slow: its connection c1 is alive, so its next pass writes the member back and announces it.
-    const restored = await owner.reassert(new Set(['c1']), 20);
-    assert.deepEqual(restored, [{ channel: 'app:room', diff: { entered: [m], updated: [], left: [] } }]);
-    assert.deepEqual(await reaper.members('app:room'), [m]);
-    // Nothing lost: a second pass has nothing to announce.
-    assert.deepEqual(await owner.reassert(new Set(['c1']), 30), []);
+  runOccupancyStoreContract({
+    name: `redis ${topology}`,
+    skipAll,
+    create: async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const [a, b] = [await clients(t), await clients(t)];
+      return {
+        store: new RedisOccupancyStore(a.command, keys, { ttl: 60_000 }),
+        peer: new RedisOccupancyStore(b.command, keys, { ttl: 60_000 }),
+      };
+    },
   });
-});
+
+  runHistoryStoreContract({
+    name: `redis ${topology}`,
+    skipAll,
+    create: async (t, limits) => {
+      const clock = new ManualClock();
+      const c = await clients(t);
+      return { store: new RedisHistoryStore(c.command, new RedisKeys(redis.prefix(t)), clock, limits), clock };
+    },
+  });
+
+  describe(`RedisPresenceStore (${topology}): re-assertion after a wrongful removal`, { skip: skipAll }, () => {
+    it('a member removed while its connection lives (node wrongly reaped) is written back and returned as entered', async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const owner = new RedisPresenceStore((await clients(t)).command, keys, presenceOptions('node-a'));
+      const reaper = new RedisPresenceStore((await clients(t)).command, keys, presenceOptions('node-b'));
+      const m: PresenceMember = { id: 'c1:3:0', clientId: 'alice', connectionId: 'c1', data: 'here', timestamp: 5 };
+      await owner.upsert('app:room', m, 100);
+      const reaped = await reaper.removeNode('node-a', 10);
+      assert.deepEqual(
+        reaped.flatMap((r) => r.diff.left.map((x) => x.clientId)),
+        ['alice'],
+      );
+      assert.equal(await reaper.count('app:room'), 0);
+      // node-a was only slow: its connection c1 is alive, so its next pass writes the member back and announces it.
+      const restored = await owner.reassert(new Set(['c1']), 20);
+      assert.deepEqual(restored, [{ channel: 'app:room', diff: { entered: [m], updated: [], left: [] } }]);
+      assert.deepEqual(await reaper.members('app:room'), [m]);
+      // Nothing lost: a second pass has nothing to announce.
+      assert.deepEqual(await owner.reassert(new Set(['c1']), 30), []);
+    });
+  });
+}

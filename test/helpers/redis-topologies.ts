@@ -1,0 +1,305 @@
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import { freePort, startRedis } from './redis.ts';
+
+const run = promisify(execFile);
+
+/**
+ * A Redis deployment owned by one test file, as the server sees it (`url`), whatever its shape: one server, a
+ * 3-master Redis Cluster, or a master + replica watched by 3 sentinels. Every process is started by the test on free
+ * ports in its own temporary directory and stopped when the suite ends.
+ */
+export interface TestRedisBackend {
+  /** `single`, `cluster` or `sentinel` (also in test names). */
+  readonly name: RedisTopology;
+  /** What `--redis` is given. */
+  readonly url: string;
+  /** Stops every data server (no persistence: the data is gone); sentinels keep running. */
+  stop(): Promise<void>;
+  /** Starts them again, empty, on the same ports, and waits until the deployment serves again. */
+  start(): Promise<void>;
+  /** A unique key prefix for one test; its keys are deleted when that test ends. */
+  prefix(t: TestContext): string;
+  /** Ports of the data servers that are masters now (in a cluster: every shard's master). */
+  masters(): Promise<number[]>;
+  /** Kills (SIGKILL) the data server on `port`, as a crash. */
+  crash(port: number): Promise<void>;
+}
+
+export type RedisTopology = 'single' | 'cluster' | 'sentinel';
+
+/**
+ * The topologies the cluster suites run on. `ROLLCALL_REDIS_TOPOLOGIES=single,cluster` narrows the list (for a quick
+ * local run); CI runs them all.
+ */
+export function redisTopologies(): RedisTopology[] {
+  const all: RedisTopology[] = ['single', 'cluster', 'sentinel'];
+  const wanted = process.env.ROLLCALL_REDIS_TOPOLOGIES;
+  if (!wanted) return all;
+  return all.filter((t) => wanted.split(',').includes(t));
+}
+
+/** Starts the deployment of that shape; torn down when the suite (`t`) ends. */
+export async function startRedisBackend(
+  t: { after(fn: () => unknown): void },
+  topology: RedisTopology,
+): Promise<TestRedisBackend> {
+  if (topology === 'cluster') return startRedisCluster(t);
+  if (topology === 'sentinel') return startRedisSentinel(t);
+  const single = await startRedis(t);
+  return {
+    name: 'single',
+    url: single.url,
+    stop: single.stop,
+    start: single.start,
+    prefix: single.prefix,
+    masters: async () => [single.port],
+    crash: async () => single.stop(),
+  };
+}
+
+/** One `redis-server` process with fixed arguments, restartable on its port. */
+class RedisProcess {
+  private proc: ChildProcess | undefined;
+
+  constructor(
+    readonly port: number,
+    private readonly args: () => string[],
+    private readonly ready = 'Ready to accept connections',
+  ) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('redis-server', this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+      this.proc = child;
+      let out = '';
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes(this.ready)) {
+          child.stdout?.off('data', onData);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+      child.once('exit', (code) => reject(new Error(`redis-server :${this.port} exited (${code}): ${out.slice(-500)}`)));
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.proc;
+    this.proc = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
+
+const cli = async (port: number, ...args: string[]): Promise<string> =>
+  (await run('redis-cli', ['-p', String(port), ...args])).stdout;
+
+/**
+ * Waits until `check` holds, asking again every 50 ms (an external process's state has no event to wait on),
+ * failing after `within` ms with `what`.
+ */
+async function waitFor(what: string, check: () => Promise<boolean>, within = 20_000): Promise<void> {
+  const deadline = Date.now() + within;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const dataArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+
+/** Deletes every key under `prefix` on one server with redis-cli (no client from the code under test). */
+function deletePrefixOn(port: number, prefix: string): void {
+  try {
+    const keys = execFileSync('redis-cli', ['-p', String(port), '--scan', '--pattern', `${prefix}*`])
+      .toString()
+      .split('\n');
+    const input = keys
+      .filter((k) => k !== '')
+      .map((k) => `DEL "${k.replace(/(["\\])/g, '\\$1')}"\n`)
+      .join('');
+    if (input) execFileSync('redis-cli', ['-p', String(port)], { input, stdio: ['pipe', 'ignore', 'ignore'] });
+  } catch {
+    // The server may be stopped already: its data is gone with it.
+  }
+}
+
+function prefixer(ports: () => number[]) {
+  return (tc: TestContext): string => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    tc.after(() => {
+      for (const p of ports()) deletePrefixOn(p, prefix);
+    });
+    return prefix;
+  };
+}
+
+/**
+ * A Redis Cluster of 3 masters (`replicas` replicas each), created with `redis-cli --cluster create`. A short
+ * cluster-node-timeout (1 s) makes failure detection and replica promotion fast.
+ */
+export async function startRedisCluster(t: { after(fn: () => unknown): void }, replicas = 0): Promise<TestRedisBackend> {
+  const count = 3 * (1 + replicas);
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
+  const dirs = ports.map(() => mkdtempSync(join(tmpdir(), 'rollcall-cluster-')));
+  const procs = ports.map(
+    (port, i) =>
+      new RedisProcess(port, () => [
+        ...dataArgs(port),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '1000',
+        '--dir',
+        dirs[i] as string,
+      ]),
+  );
+  const stopAll = async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+  };
+  t.after(async () => {
+    await stopAll();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const live = new Set(ports);
+  const waitOk = () =>
+    waitFor('cluster_state:ok', async () => {
+      for (const p of live) if (!(await cli(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+      return true;
+    });
+  await Promise.all(procs.map((p) => p.start()));
+  await run('redis-cli', [
+    '--cluster',
+    'create',
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    '--cluster-replicas',
+    String(replicas),
+    '--cluster-yes',
+  ]);
+  await waitOk();
+  const masters = async () => {
+    const out: number[] = [];
+    for (const p of live) {
+      if ((await cli(p, 'ROLE').catch(() => '')).startsWith('master')) out.push(p);
+    }
+    return out;
+  };
+  return {
+    name: 'cluster',
+    url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    stop: stopAll,
+    async start() {
+      // Each node keeps its identity and slots in nodes.conf: restarted, they form the same cluster again, empty.
+      await Promise.all(procs.map((p) => p.start()));
+      for (const p of ports) live.add(p);
+      await waitOk();
+    },
+    prefix: prefixer(() => [...live]),
+    masters,
+    async crash(port) {
+      live.delete(port);
+      await procs[ports.indexOf(port)]?.stop('SIGKILL');
+    },
+  };
+}
+
+/** Name of the master the test sentinels watch. */
+export const SENTINEL_MASTER = 'rollcall';
+
+/**
+ * A master and one replica watched by 3 sentinels (quorum 2, down after 1 s), each sentinel with its own generated
+ * config file. The URL names the sentinels; the server finds the master through them.
+ */
+export async function startRedisSentinel(t: { after(fn: () => unknown): void }): Promise<TestRedisBackend> {
+  const [masterPort, replicaPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'rollcall-sentinel-'));
+  const data = [masterPort, replicaPort];
+  const procs = new Map<number, RedisProcess>();
+  // Who replicates whom changes with failovers: a restarted server rejoins as a replica of the current master.
+  let master = masterPort;
+  for (const port of data) {
+    procs.set(
+      port,
+      new RedisProcess(port, () => [...dataArgs(port), ...(port === master ? [] : ['--replicaof', '127.0.0.1', String(master)])]),
+    );
+  }
+  const sentinelPorts = [await freePort(), await freePort(), await freePort()];
+  const sentinels = sentinelPorts.map((port, i) => {
+    const file = join(dir, `sentinel-${i}.conf`);
+    writeFileSync(
+      file,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${masterPort} 2`,
+        `sentinel down-after-milliseconds ${SENTINEL_MASTER} 1000`,
+        `sentinel failover-timeout ${SENTINEL_MASTER} 3000`,
+        `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
+        '',
+      ].join('\n'),
+    );
+    return new RedisProcess(port, () => [file, '--sentinel'], '+monitor master');
+  });
+  const all = [...procs.values(), ...sentinels];
+  t.after(async () => {
+    await Promise.all(all.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const currentMaster = async () => {
+    const reply = await cli(sentinelPorts[0] as number, 'SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER);
+    return Number(reply.trim().split('\n')[1]);
+  };
+  const synced = () =>
+    waitFor('the replica in sync and the sentinels aware of each other', async () => {
+      const info = await cli(master, 'INFO', 'replication');
+      if (!/slave0:.*state=online/.test(info)) return false;
+      for (const s of sentinelPorts) {
+        const reply = await cli(s, 'SENTINEL', 'master', SENTINEL_MASTER);
+        const fields = reply.trim().split('\n');
+        const at = (name: string) => fields[fields.indexOf(name) + 1];
+        if (at('num-other-sentinels') !== '2' || at('num-slaves') !== '1' || at('flags') !== 'master') return false;
+      }
+      return (await currentMaster()) === master;
+    });
+  await procs.get(masterPort)?.start();
+  await procs.get(replicaPort)?.start();
+  await Promise.all(sentinels.map((s) => s.start()));
+  await synced();
+  return {
+    name: 'sentinel',
+    url: `redis+sentinel://${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${SENTINEL_MASTER}`,
+    async stop() {
+      await Promise.all(data.map((p) => procs.get(p)?.stop()));
+    },
+    async start() {
+      master = await currentMaster();
+      await procs.get(master)?.start();
+      for (const p of data) if (p !== master) await procs.get(p)?.start();
+      await synced();
+    },
+    prefix: prefixer(() => data),
+    masters: async () => [await currentMaster()],
+    async crash(port) {
+      await procs.get(port)?.stop('SIGKILL');
+      // The sentinels promote the replica; what follows a crash is theirs to decide.
+      await waitFor('a sentinel failover', async () => (await currentMaster()) !== port);
+      master = await currentMaster();
+    },
+  };
+}
