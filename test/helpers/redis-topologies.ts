@@ -303,3 +303,20 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
     },
   };
 }
+
+/**
+ * Starts one deployment per topology (see {@link redisTopologies}) at a test file's load time, before any test is
+ * declared, so their teardown belongs to the whole file. Empty when `skip` (no redis-server here).
+ */
+export async function startRedisBackends(
+  after: (fn: () => unknown) => void,
+  skip: string | false,
+  topologies: RedisTopology[] = redisTopologies(),
+): Promise<Array<[RedisTopology, TestRedisBackend]>> {
+  const out: Array<[RedisTopology, TestRedisBackend]> = [];
+  for (const topology of topologies) {
+    // A skipped suite never reads its backend; the placeholder only keeps one describe per topology.
+    out.push([topology, skip ? ({ name: topology } as TestRedisBackend) : await startRedisBackend({ after }, topology)]);
+  }
+  return out;
+}

@@ -17,7 +17,10 @@ export async function clusterShardsHealthy(cluster: Cluster, clock: Clock, timeo
       ),
     ),
   );
-  return answers.every(Boolean);
+  const ok = answers.every(Boolean);
+  // Learn the new topology (a promoted replica) without waiting for a command to be redirected.
+  if (!ok) cluster.refreshSlotsCache();
+  return ok;
 }
 
 function withTimeout<T>(p: Promise<T>, clock: Clock, ms: number): Promise<T> {

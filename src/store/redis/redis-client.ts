@@ -79,7 +79,10 @@ export function createRedisClients(where: RedisTarget | string): RedisClients {
       retryDelayOnFailover: 100,
       retryDelayOnClusterDown: 100,
       slotsRefreshTimeout: 1_000,
-      slotsRefreshInterval: 2_000,
+      // No periodic refresh: ioredis 6 re-arms its refresh timer when a refresh is in flight at disconnect, which
+      // keeps a stopped node's process alive. The topology is refreshed on MOVED and failed nodes, and by the shard
+      // probe while a shard is failing (src/store/redis/cluster-probe.ts).
+      slotsRefreshInterval: 0,
       // One subscriber connection per master, so SSUBSCRIBE of a channel goes to the shard that owns its slot.
       shardedSubscribers: sharded,
       redisOptions: { connectTimeout: 2_000, maxRetriesPerRequest: 1, connectionName, ...auth },
@@ -92,8 +95,17 @@ export async function connectRedisClients(clients: RedisClients): Promise<void> 
   await Promise.all([clients.command.connect(), clients.subscriber.connect()]);
 }
 
-/** Closes both clients after their pending commands (QUIT); at once if Redis is gone. */
+/**
+ * Closes both clients after their pending commands (QUIT); at once if Redis is gone. A Cluster client is
+ * disconnected at once: its QUIT goes through per-node connections that queue while a node is unreachable, and
+ * would keep the process alive.
+ */
 export async function closeRedisClients(clients: RedisClients): Promise<void> {
+  if (clients.kind === 'cluster') {
+    clients.command.disconnect();
+    clients.subscriber.disconnect();
+    return;
+  }
   await Promise.all(
     [clients.command, clients.subscriber].map((c) =>
       c.quit().then(
