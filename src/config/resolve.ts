@@ -93,7 +93,11 @@ function validateConfig(c: Config): void {
     throw new Error('config: nodeDownTimeout must be at least 2 × nodeHeartbeatInterval');
   }
   // Owners refresh entries every memberTtl / 3; the backstop must not fire before survivors reap a dead node.
-  if (c.memberTtl < c.nodeDownTimeout) throw new Error('config: memberTtl must be at least nodeDownTimeout');
+  // Refreshed every memberTtl / 3, an entry has at least 2/3 of it left when its node dies; that must outlast the
+  // reap (nodeDownTimeout plus a late heartbeat pass), or it could expire before the reaper holds it for its grace.
+  if (c.memberTtl < 1.5 * (c.nodeDownTimeout + 2 * c.nodeHeartbeatInterval)) {
+    throw new Error('config: memberTtl must be at least 1.5 × (nodeDownTimeout + 2 × nodeHeartbeatInterval)');
+  }
   if (c.redisUrl !== undefined) parseRedisTarget(c.redisUrl);
   if (!(LOG_LEVELS as readonly string[]).includes(c.logLevel)) {
     throw new Error(`config: logLevel must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel}"`);

@@ -39,7 +39,7 @@ export function prepareMessages(node: Node, identity: Identity, items: Message[]
 /** Publishes one MESSAGE event (numbered by the broker) and keeps it in history; resolves with each item's serial. */
 export async function publishEvent(node: Node, key: string, message: ProtocolMessage, origin?: string): Promise<string[]> {
   const event = await node.broker.publish(key, message, origin);
-  await node.history.append('messages', event);
+  if (!event.duplicate) await node.history.append('messages', event);
   return (message.messages ?? []).map((_, i) => `${event.serial}:${i}`);
 }
 

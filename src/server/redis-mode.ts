@@ -57,7 +57,12 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     departedTtl: 2 * config.connectionStateTtl + config.nodeDownTimeout,
   });
   // Sharded pub/sub is chosen once the server version is known (start); nothing is published before that.
-  const brokerOptions = { sharded: false, numberingTtl: config.historyMaxAge };
+  const brokerOptions = {
+    sharded: false,
+    numberingTtl: config.historyMaxAge,
+    // As long as a connection can resume anywhere (its state outlives a dead node by nodeDownTimeout).
+    retransmitWindow: config.connectionStateTtl + config.nodeDownTimeout,
+  };
   const broker = new RedisBroker(clients, keys, brokerOptions);
   const history = new RedisHistoryStore(clients.command, keys, clock, {
     maxAge: config.historyMaxAge,

@@ -10,6 +10,12 @@ export interface ChannelEvent {
   /** The connection whose operation caused it (for echo rules); undefined for server-generated events. */
   origin?: string;
   message: ProtocolMessage;
+  /**
+   * Set by `publish` when the broker recognized a retransmission of a publish it already delivered (a client
+   * resuming, possibly on another node): nothing was delivered again, `serial` is the earlier one, and the caller
+   * must not store it again.
+   */
+  duplicate?: boolean;
 }
 
 /**

@@ -50,6 +50,18 @@ export class RedisKeys {
     return this.channel('ep', channel);
   }
 
+  /**
+   * HASH connectionId → its publish record on the channel (msgSerial high-water and gaps), and ZSET connectionId → when:
+   * the per-channel high-water that makes a retransmitted publish exactly-once (broker-publish.lua).
+   */
+  publishers(channel: string): string {
+    return this.channel('pub', channel);
+  }
+
+  publishedAt(channel: string): string {
+    return this.channel('pubt', channel);
+  }
+
   /** Pub/sub channel carrying the channel's events. */
   events(channel: string): string {
     return this.channel('ev', channel);

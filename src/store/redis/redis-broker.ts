@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { decodeClusterMessage, encodeClusterMessage } from '../../cluster/cluster-message.ts';
-import type { ProtocolMessage } from '../../protocol/index.ts';
+import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
 import { type ChannelSerial, formatSerial, parseSerial } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
@@ -20,6 +20,11 @@ export interface RedisBrokerOptions {
   sharded: boolean;
   /** How long an idle channel's numbering is kept, ms (with its history: continuity needs both). */
   numberingTtl: number;
+  /**
+   * How long a connection's publish high-water per channel is kept, ms: as long as it may resume (on any node) and
+   * retransmit unacknowledged publishes. 0 turns the check off.
+   */
+  retransmitWindow: number;
 }
 
 /**
@@ -51,21 +56,34 @@ export class RedisBroker implements Broker {
     const payload = encodeClusterMessage({ type: 'channel-event', origin, message });
     const k = this.keys;
     const last = this.seen.get(channel);
-    const reply = await guard(
-      publishScript.run(
-        this.clients.command,
-        [k.seq(channel), k.epoch(channel)],
-        [
-          last?.epoch ?? newEpoch(),
-          k.events(channel),
-          payload,
-          this.options.sharded ? '1' : '0',
-          this.options.numberingTtl,
-          last?.seq ?? 0,
-        ],
+    const msgSerial = this.options.retransmitWindow > 0 ? publishSerial(message, origin) : undefined;
+    const reply = String(
+      await guard(
+        publishScript.run(
+          this.clients.command,
+          [k.seq(channel), k.epoch(channel), k.publishers(channel), k.publishedAt(channel)],
+          [
+            last?.epoch ?? newEpoch(),
+            k.events(channel),
+            payload,
+            this.options.sharded ? '1' : '0',
+            this.options.numberingTtl,
+            last?.seq ?? 0,
+            msgSerial === undefined ? '' : (origin as string),
+            msgSerial ?? '',
+            this.options.retransmitWindow,
+          ],
+        ),
       ),
     );
-    return this.event(channel, String(reply), origin, message);
+    if (reply.startsWith('=')) {
+      // A retransmission: delivered and numbered already; answer with the serial it got then.
+      const serial = reply.slice(1);
+      const parsed = parseSerial(serial) ?? { epoch: serial, seq: 0 };
+      const canonical = formatSerial(parsed);
+      return { channel, serial: canonical, seq: parsed.seq, origin, message: stampSerial(message, canonical), duplicate: true };
+    }
+    return this.event(channel, reply, origin, message);
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -132,6 +150,17 @@ export class RedisBroker implements Broker {
     }
     return { channel, serial: canonical, seq: parsed.seq, origin, message: stampSerial(message, canonical) };
   }
+}
+
+/**
+ * The msgSerial of a client's MESSAGE (its id is `<connectionId>:<msgSerial>`, src/node/publish.ts), or undefined for
+ * anything the high-water does not cover (presence, whose newness rules already make retransmissions no-ops;
+ * REST and server-made events).
+ */
+function publishSerial(message: ProtocolMessage, origin: string | undefined): number | undefined {
+  if (message.action !== Action.MESSAGE || !origin || !message.id?.startsWith(`${origin}:`)) return undefined;
+  const serial = Number(message.id.slice(origin.length + 1));
+  return Number.isSafeInteger(serial) && serial >= 0 ? serial : undefined;
 }
 
 /** A fresh epoch, used only if the channel has none in Redis (first use, or Redis lost it). */

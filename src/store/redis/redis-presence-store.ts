@@ -13,11 +13,12 @@ import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 import type { RedisClient } from './redis-client.ts';
+import { orphanConnection } from './redis-orphans.ts';
 
-const upsertScript = new LuaScript('presence-upsert', ['presence-newness']);
+const upsertScript = new LuaScript('presence-upsert', ['presence-newness', 'ttl']);
 const leaveScript = new LuaScript('presence-leave', ['presence-newness']);
 const removeScript = new LuaScript('presence-remove-connection');
-const reassertScript = new LuaScript('presence-reassert');
+const reassertScript = new LuaScript('presence-reassert', ['ttl']);
 const claimScript = new LuaScript('connection-claim');
 
 export interface RedisPresenceOptions {
@@ -137,11 +138,25 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     return guard(this.redis.hlen(this.keys.members(channel)));
   }
 
+  /**
+   * A dead node's connections become abrupt disconnects (src/store/redis/redis-orphans.ts): their members stay for
+   * their own remainPresentFor from the node's last heartbeat and leave through {@link sweepLeaves}. Only members
+   * of connections Redis has no state for leave now.
+   */
   async removeNode(nodeId: string, timestamp: number): Promise<ChannelDiffs> {
     const set = this.keys.nodeConnections(nodeId);
+    const beat = await guard(this.redis.zscore(this.keys.nodes(), nodeId));
+    const diedAt = beat === null ? timestamp : Number(beat);
+    const o = this.options;
     const out: ChannelDiffs = [];
     for (const connectionId of await guard(this.redis.smembers(set))) {
-      out.push(...(await this.claimAndRemove(connectionId, 'reap', nodeId, timestamp)));
+      const fate = await guard(
+        orphanConnection(this.redis, this.keys, connectionId, nodeId, diedAt, timestamp, {
+          connectionStateTtl: o.connectionStateTtl,
+          margin: o.memberTtl,
+        }),
+      );
+      if (fate === 'remove') out.push(...(await this.claimAndRemove(connectionId, 'reap', nodeId, timestamp)));
       await guard(this.redis.srem(set, connectionId));
     }
     return out;

@@ -4,6 +4,7 @@ import { redisSkip } from '../../../test/helpers/redis.ts';
 import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
 import { parseRedisTarget } from '../../config/redis-target.ts';
 import type { PresenceMember } from '../../presence/member.ts';
+import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import { ManualClock } from '../../time/manual-clock.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
@@ -54,7 +55,7 @@ for (const topology of redisTopologies()) {
       skipAll,
       create: async (t) => {
         const keys = new RedisKeys(redis.prefix(t));
-        const options = { sharded, numberingTtl: 60_000 };
+        const options = { sharded, numberingTtl: 60_000, retransmitWindow: 60_000 };
         return {
           broker: new RedisBroker(await clients(t), keys, options),
           peer: new RedisBroker(await clients(t), keys, options),
@@ -105,6 +106,44 @@ for (const topology of redisTopologies()) {
       assert.deepEqual(await reaper.members('app:room'), [m]);
       // Nothing lost: a second pass has nothing to announce.
       assert.deepEqual(await owner.reassert(new Set(['c1']), 30), []);
+    });
+  });
+
+  describe(`RedisBroker (${topology}): retransmitted publishes`, { skip: skipAll }, () => {
+    it("a msgSerial at or below the connection's high-water on the channel is delivered once, overtaken ones too", async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const options = { sharded: true, numberingTtl: 60_000, retransmitWindow: 60_000 };
+      const [a, b] = [new RedisBroker(await clients(t), keys, options), new RedisBroker(await clients(t), keys, options)];
+      const delivered: string[] = [];
+      let lastDelivered: () => void = () => {};
+      const gotLast = new Promise<void>((resolve) => (lastDelivered = resolve));
+      b.onEvent((e) => {
+        delivered.push(String(e.message.id));
+        if (e.message.id === 'c1:8') lastDelivered();
+      });
+      await b.subscribe('app:ch');
+      const msg = (serial: number): ProtocolMessage => ({
+        action: Action.MESSAGE,
+        id: `c1:${serial}`,
+        messages: [{ data: String(serial) }],
+      });
+      const first = await a.publish('app:ch', msg(5), 'c1');
+      // The client resumes on node b and retransmits serial 5: recognized, not delivered again, same serial.
+      const again = await b.publish('app:ch', msg(5), 'c1');
+      assert.equal(again.duplicate, true);
+      assert.equal(again.serial, first.serial);
+      // 7 overtakes 6 on its way to Redis: both are new; then both are retransmitted.
+      await a.publish('app:ch', msg(7), 'c1');
+      const six = await a.publish('app:ch', msg(6), 'c1');
+      assert.equal(six.duplicate, undefined);
+      for (const n of [6, 7, 5]) assert.equal((await b.publish('app:ch', msg(n), 'c1')).duplicate, true, `serial ${n}`);
+      // Another connection's serials are its own; server-made events (no origin) are never held back.
+      assert.equal((await a.publish('app:ch', { ...msg(5), id: 'c2:5' }, 'c2')).duplicate, undefined);
+      assert.equal((await a.publish('app:ch', { action: Action.MESSAGE, messages: [] })).duplicate, undefined);
+      const last = await a.publish('app:ch', msg(8), 'c1');
+      await gotLast;
+      assert.deepEqual(delivered, ['c1:5', 'c1:7', 'c1:6', 'c2:5', 'undefined', 'c1:8']);
+      assert.ok(last.seq > six.seq);
     });
   });
 }

@@ -1,10 +1,43 @@
 -- Numbers a channel event and fans it out in one step, so every node sees one order: Redis runs scripts one at a
 -- time and delivers a channel's pub/sub messages in publish order.
--- KEYS[1] seq counter, KEYS[2] epoch; ARGV[1] epoch to use if the channel has none, ARGV[2] pub/sub channel,
--- ARGV[3] payload, ARGV[4] '1' for SPUBLISH (sharded, Redis 7), ARGV[5] TTL ms of the numbering when idle,
--- ARGV[6] the highest seq the caller has seen (0 if none): if Redis lost the numbering (restart), it resumes from
--- there under the caller's epoch, so subscribers that already saw those seqs do not drop the new events.
--- Returns the serial `<epoch>-<seq>`; the published message is `<serial>\n<payload>`.
+-- KEYS[1] seq counter, KEYS[2] epoch, KEYS[3] hash connectionId → its publish record on the channel (below),
+-- KEYS[4] zset connectionId → when it last published there (ms), to forget connections after the window
+-- ARGV[1] epoch to use if the channel has none, ARGV[2] pub/sub channel, ARGV[3] payload, ARGV[4] '1' for SPUBLISH
+-- (sharded, Redis 7), ARGV[5] TTL ms of the numbering when idle, ARGV[6] the highest seq the caller has seen (0 if
+-- none): if Redis lost the numbering (restart), it resumes from there under the caller's epoch, so subscribers that
+-- already saw those seqs do not drop the new events. ARGV[7] the publishing connection and ARGV[8] its msgSerial
+-- ('' for server-made events), ARGV[9] how long a connection's record is kept (its resume window), ms.
+-- The record is `<high-water msgSerial> <its serial> <gaps>`: gaps are up to 8 ranges `a-b` of msgSerials below
+-- the high-water not published here (used on other channels, or still in flight: publishes from one connection
+-- can overtake each other on their way to Redis). A msgSerial at or below the high-water outside every gap is a
+-- retransmission (after a resume, possibly on another node whose node died before the ACK) and is not published
+-- again; recording it in the same script as the publish makes that exactly-once.
+-- Returns the serial `<epoch>-<seq>` (the published message is `<serial>\n<payload>`), or `=<serial>` when this is
+-- a retransmission (the serial of the high-water publish: the earlier one's own serial is not kept).
+local conn = ARGV[7]
+local ms = tonumber(ARGV[8])
+local high, high_serial, gaps = -1, '', {}
+if conn ~= '' then
+  local rec = redis.call('HGET', KEYS[3], conn)
+  if rec then
+    local h, hs, g = string.match(rec, '^(%d+) (%S+) ?(.*)$')
+    high, high_serial = tonumber(h), hs
+    for a, b in string.gmatch(g, '(%d+)-(%d+)') do gaps[#gaps + 1] = { tonumber(a), tonumber(b) } end
+  end
+  if ms <= high then
+    local found = false
+    for i, r in ipairs(gaps) do
+      if ms >= r[1] and ms <= r[2] then
+        found = true
+        table.remove(gaps, i)
+        if r[1] < ms then table.insert(gaps, i, { r[1], ms - 1 }) end
+        if ms < r[2] then table.insert(gaps, i + (r[1] < ms and 1 or 0), { ms + 1, r[2] }) end
+        break
+      end
+    end
+    if not found then return '=' .. high_serial end
+  end
+end
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then
   epoch = ARGV[1]
@@ -20,5 +53,25 @@ if ARGV[4] == '1' then
   redis.call('SPUBLISH', ARGV[2], serial .. '\n' .. ARGV[3])
 else
   redis.call('PUBLISH', ARGV[2], serial .. '\n' .. ARGV[3])
+end
+if conn ~= '' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if ms > high then
+    if ms > high + 1 then gaps[#gaps + 1] = { high + 1, ms - 1 } end
+    high, high_serial = ms, serial
+  end
+  while #gaps > 8 do table.remove(gaps, 1) end
+  local parts = {}
+  for _, r in ipairs(gaps) do parts[#parts + 1] = r[1] .. '-' .. r[2] end
+  redis.call('HSET', KEYS[3], conn, high .. ' ' .. high_serial .. ' ' .. table.concat(parts, ','))
+  redis.call('ZADD', KEYS[4], now, conn)
+  -- A few expired connections per publish keep the record as small as the set of recent publishers.
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[9]), 'LIMIT', 0, 8)) do
+    redis.call('HDEL', KEYS[3], old)
+    redis.call('ZREM', KEYS[4], old)
+  end
+  redis.call('PEXPIRE', KEYS[3], ARGV[9])
+  redis.call('PEXPIRE', KEYS[4], ARGV[9])
 end
 return serial

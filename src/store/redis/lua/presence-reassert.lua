@@ -2,13 +2,13 @@
 -- writes each given member that is missing, and refreshes the TTL backstop. Members the connection no longer
 -- has locally (ARGV beyond the list) are not touched here: they are removed through the normal leave paths.
 -- KEYS[1] members hash, KEYS[2] the connection's member set on this channel
--- ARGV[1] TTL ms, then pairs memberKey, value
+-- ARGV[1] TTL ms (only ever extended: lib/ttl.lua), then pairs memberKey, value
 -- Returns the memberKeys that had to be written back (others saw them leave: the caller broadcasts them again).
 local written = {}
 for i = 2, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then written[#written + 1] = ARGV[i] end
   redis.call('SADD', KEYS[2], ARGV[i])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
+extend_ttl(KEYS[1], ARGV[1])
+extend_ttl(KEYS[2], ARGV[1])
 return written

@@ -1,7 +1,7 @@
 -- ENTER/UPDATE of one member, atomically with the member limit and the newness rules (lib/presence-newness.lua).
 -- KEYS[1] members hash, KEYS[2] the connection's member set on this channel, KEYS[3] the connection's departed
 -- members on this channel
--- ARGV[1] memberKey, ARGV[2] value, ARGV[3] maxMembers, ARGV[4] re-entry id or '', ARGV[5] member TTL ms (backstop;
+-- ARGV[1] memberKey, ARGV[2] value, ARGV[3] maxMembers, ARGV[4] re-entry id or '', ARGV[5] member TTL ms (backstop, only ever extended: lib/ttl.lua;
 -- owners refresh it), ARGV[6] connectionId, ARGV[7] departed-record TTL ms
 -- Returns {code} or {code, value}: 1 entered, 2 updated, 0 nothing to broadcast (stale), -1 member limit reached;
 -- value is present when what was written differs from ARGV[2] (a stale re-entry of a member the server removed
@@ -34,7 +34,7 @@ else
 end
 redis.call('HSET', KEYS[1], ARGV[1], value)
 redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
+extend_ttl(KEYS[1], ARGV[5])
+extend_ttl(KEYS[2], ARGV[5])
 if replaced then return { result, value } end
 return { result }
