@@ -13,6 +13,7 @@ import { runPresenceStoreContract } from '../contract/presence-store.contract.ts
 import { RedisKeys } from './keys.ts';
 import { RedisBroker } from './redis-broker.ts';
 import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from './redis-client.ts';
+import { RedisConnectionDirectory } from './redis-connection-directory.ts';
 import { RedisHistoryStore } from './redis-history-store.ts';
 import { RedisOccupancyStore } from './redis-occupancy-store.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
@@ -144,6 +145,38 @@ for (const topology of redisTopologies()) {
       await gotLast;
       assert.deepEqual(delivered, ['c1:5', 'c1:7', 'c1:6', 'c2:5', 'undefined', 'c1:8']);
       assert.ok(last.seq > six.seq);
+    });
+  });
+
+  describe(`RedisPresenceStore (${topology}): a dead node's members`, { skip: skipAll }, () => {
+    it('keep their own remainPresentFor past the TTL backstop, then leave once through the sweep', async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const a = await clients(t);
+      const bus = { publish: async () => {}, onMessage: () => {} };
+      const directory = new RedisConnectionDirectory(a.command, keys, bus, { nodeId: 'node-a', stateTtl: 60_000 }, (e) => {
+        throw e;
+      });
+      // memberTtl 300 ms, grace 5 s: only the hold keeps the member until its LEAVE.
+      const options = { nodeId: 'node-a', memberTtl: 300, connectionStateTtl: 60_000, departedTtl: 120_000 };
+      const owner = new RedisPresenceStore(a.command, keys, options);
+      const reaper = new RedisPresenceStore((await clients(t)).command, keys, { ...options, nodeId: 'node-b' });
+      directory.connected({ id: 'c1', key: 'c1!k', appId: 'app', clientId: 'alice', remainPresentFor: 5_000, msgSerial: 0 });
+      const m: PresenceMember = { id: 'c1:0:0', clientId: 'alice', connectionId: 'c1', data: 'here', timestamp: 5 };
+      await owner.upsert('app:room', m, 100);
+      await a.command.zadd(keys.nodes(), 1_000, 'node-a');
+      assert.deepEqual(await reaper.removeNode('node-a', 1_600), [], 'nobody leaves at nodeDownTimeout');
+      // Well past memberTtl, the member is still there.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.equal(await reaper.count('app:room'), 1);
+      // The grace counts from the last heartbeat (1 000 + 5 000).
+      assert.deepEqual(await reaper.sweepLeaves(5_999), []);
+      const swept = await reaper.sweepLeaves(6_000);
+      assert.deepEqual(
+        swept.flatMap((r) => r.diff.left.map((x) => x.clientId)),
+        ['alice'],
+      );
+      assert.deepEqual(await reaper.sweepLeaves(7_000), [], 'exactly once');
+      assert.equal(await reaper.count('app:room'), 0);
     });
   });
 }
