@@ -87,9 +87,11 @@ for (const [topology, redis] of backends) {
         assert.equal(leaves.length, 100);
         assert.equal(new Set(leaves.map((m) => m.clientId)).size, 100);
         assert.ok(!leaves.some((m) => m.clientId === 'agent'), 'the resumed agent never left');
+        const agentEvents = w.log.events.filter((m) => m.clientId === 'agent');
         assert.deepEqual(
-          w.log.events.filter((m) => m.clientId === 'agent').map((m) => m.action),
+          agentEvents.map((m) => m.action),
           ['enter'],
+          JSON.stringify(agentEvents.map((m) => [m.action, m.id, m.timestamp, m.connectionId])),
         );
         // LEAVEs carry the member's data.
         assert.deepEqual(leaves.find((m) => m.clientId === 'member-7')?.data, { i: 7 });

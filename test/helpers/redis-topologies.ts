@@ -27,6 +27,8 @@ export interface TestRedisBackend {
   prefix(t: TestContext): string;
   /** Ports of the data servers that are masters now (in a cluster: every shard's master). */
   masters(): Promise<number[]>;
+  /** The port of the master that holds `key` now (in a cluster: the master of its slot). */
+  masterFor(key: string): Promise<number>;
   /** Kills (SIGKILL) the data server on `port`, as a crash. */
   crash(port: number): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function startRedisBackend(
     start: single.start,
     prefix: single.prefix,
     masters: async () => [single.port],
+    masterFor: async () => single.port,
     crash: async () => single.stop(),
   };
 }
@@ -165,6 +168,9 @@ export async function startRedisCluster(t: { after(fn: () => unknown): void }, r
         'nodes.conf',
         '--cluster-node-timeout',
         '1000',
+        // A replica may be promoted however long ago it last heard from its master (a test kills masters early).
+        '--cluster-replica-validity-factor',
+        '0',
         '--dir',
         dirs[i] as string,
       ]),
@@ -178,8 +184,12 @@ export async function startRedisCluster(t: { after(fn: () => unknown): void }, r
   });
   const live = new Set(ports);
   const waitOk = () =>
-    waitFor('cluster_state:ok', async () => {
-      for (const p of live) if (!(await cli(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+    waitFor('cluster_state:ok and every replica in sync', async () => {
+      for (const p of live) {
+        if (!(await cli(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        const replication = await cli(p, 'INFO', 'replication');
+        if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return false;
+      }
       return true;
     });
   await Promise.all(procs.map((p) => p.start()));
@@ -211,6 +221,19 @@ export async function startRedisCluster(t: { after(fn: () => unknown): void }, r
     },
     prefix: prefixer(() => [...live]),
     masters,
+    async masterFor(key) {
+      const any = [...live][0] as number;
+      const slot = Number((await cli(any, 'CLUSTER', 'KEYSLOT', key)).trim());
+      for (const line of (await cli(any, 'CLUSTER', 'NODES')).trim().split('\n')) {
+        const [, address = '', flags = '', , , , , , ...slots] = line.split(' ');
+        if (!flags.includes('master') || flags.includes('fail')) continue;
+        for (const range of slots) {
+          const [from, to = from] = range.split('-').map(Number);
+          if (from !== undefined && to !== undefined && slot >= from && slot <= to) return Number(address.split(/[:@]/)[1]);
+        }
+      }
+      throw new Error(`no master holds slot ${slot}`);
+    },
     async crash(port) {
       live.delete(port);
       await procs[ports.indexOf(port)]?.stop('SIGKILL');
@@ -295,11 +318,10 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
     },
     prefix: prefixer(() => data),
     masters: async () => [await currentMaster()],
+    masterFor: () => currentMaster(),
     async crash(port) {
+      // The sentinels promote the replica; what follows a crash is theirs to decide (start() asks them).
       await procs.get(port)?.stop('SIGKILL');
-      // The sentinels promote the replica; what follows a crash is theirs to decide.
-      await waitFor('a sentinel failover', async () => (await currentMaster()) !== port);
-      master = await currentMaster();
     },
   };
 }
