@@ -3,13 +3,72 @@ import { after, describe, it, type TestContext } from 'node:test';
 import type * as Ably from 'ably';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
-import { clientFor, type NodeProcess, spawnNode } from './cluster-helpers.ts';
+import { clientFor, type NodeProcess, spawnNode, TcpProxy } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 const backends = await startRedisBackends(after, skip);
 
 const STEPS = 14;
 const CHANNEL = 'room-faults';
+/** Where the roaming publishers publish (its history is audited for duplicates at the end). */
+const MESSAGES = 'room-faults-messages';
+/** Publishes each roaming publisher keeps unacknowledged at most, so a kill catches some in flight. */
+const WINDOW = 4;
+
+/**
+ * A client behind its own load balancer that publishes numbered messages without pause. When its node is killed
+ * the balancer sends it to a live node, where it resumes and retransmits what was not acknowledged.
+ */
+class Publisher {
+  readonly acked = new Set<string>();
+  readonly failed = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private running = true;
+  private loop: Promise<void> | undefined;
+  connectionId: string | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly proxy: TcpProxy,
+    public node: NodeProcess,
+    readonly client: Ably.Realtime,
+  ) {}
+
+  start(): void {
+    const channel = this.client.channels.get(MESSAGES);
+    this.loop = (async () => {
+      for (let n = 0; this.running; n++) {
+        const data = `${this.name}-${n}`;
+        const p: Promise<void> = channel.publish('m', data).then(
+          () => void this.acked.add(data),
+          () => void this.failed.add(data),
+        );
+        this.inflight.add(p);
+        void p.finally(() => this.inflight.delete(p));
+        if (this.inflight.size >= WINDOW) {
+          this.onFull();
+          await Promise.race(this.inflight);
+        }
+        // Pacing (not a wait for a condition): a few dozen publishes a second in all keep the history small.
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      await Promise.all(this.inflight);
+    })();
+  }
+
+  private onFull: () => void = () => {};
+
+  /** Resolves once WINDOW publishes wait for their ACK. */
+  full(): Promise<void> {
+    return new Promise((resolve) => (this.onFull = resolve));
+  }
+
+  /** Stops publishing; resolves once every publish was answered (ACK or NACK). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
 
 /** Small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
 function prng(seed: number): () => number {
@@ -49,15 +108,51 @@ function settled(channel: Ably.RealtimeChannel, expected: string[]): Promise<voi
 
 for (const [topology, redis] of backends) {
   describe(`cluster on Redis: randomized faults (${topology})`, { skip }, () => {
-    it('after every step (kill -9, restart, join, leave) the presence set equals the live members on every node', async (t: TestContext) => {
+    it('after every step (kill -9, restart, join, leave) the presence set equals the live members on every node; publishes retransmitted across nodes are stored once', async (t: TestContext) => {
       const seed = Number(process.env.ROLLCALL_FAULT_SEED ?? Date.now() % 1_000_000);
       console.log(`# fault test seed ${seed} (ROLLCALL_FAULT_SEED=${seed} replays it)`);
       const random = prng(seed);
       const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
-      const settings = { redisPrefix: redis.prefix(t), nodeHeartbeatInterval: 100, nodeDownTimeout: 500, memberTtl: 10_000 };
+      const settings = {
+        redisPrefix: redis.prefix(t),
+        nodeHeartbeatInterval: 100,
+        nodeDownTimeout: 500,
+        memberTtl: 10_000,
+        historyMaxPerChannel: 100_000,
+      };
       let nodes: NodeProcess[] = await Promise.all([0, 1, 2].map(() => spawnNode(t, redis.url, settings)));
       let members: Member[] = [];
       let serial = 0;
+      const publishers: Publisher[] = [];
+      for (const name of ['pub-a', 'pub-b']) {
+        const node = pick(nodes);
+        const proxy = new TcpProxy(node.port);
+        await proxy.listen(t);
+        const client = clientFor(t, proxy.port, { clientId: name });
+        await client.channels.get(MESSAGES).attach();
+        const p = new Publisher(name, proxy, node, client);
+        p.connectionId = client.connection.id;
+        p.start();
+        publishers.push(p);
+      }
+      // Kills a node; its roaming publishers are sent to a live node (their next connection attempt waits meanwhile).
+      // Their last publishes are served by the victim but their ACKs are lost first, so the resumed clients
+      // retransmit publishes that were already delivered and stored.
+      const kill = async (victim: NodeProcess) => {
+        const moving = publishers.filter((p) => p.node === victim);
+        for (const p of moving) p.proxy.mute();
+        await Promise.all(moving.map((p) => p.full()));
+        for (const p of moving) p.proxy.hold();
+        await victim.kill();
+        nodes = nodes.filter((n) => n !== victim);
+        for (const p of moving) {
+          p.node = pick(nodes);
+          p.proxy.route(p.node.port);
+          p.proxy.unmute();
+          p.proxy.release();
+        }
+      };
+      let publisherKilled = false;
       const watchers = new Map<NodeProcess, { client: Ably.Realtime; channel: Ably.RealtimeChannel }>();
       const watcher = async (node: NodeProcess) => {
         let w = watchers.get(node);
@@ -74,8 +169,8 @@ for (const [topology, redis] of backends) {
         const r = random();
         if (r < 0.15 && nodes.length > 1) {
           const victim = pick(nodes);
-          await victim.kill();
-          nodes = nodes.filter((n) => n !== victim);
+          publisherKilled ||= publishers.some((p) => p.node === victim);
+          await kill(victim);
           watchers.get(victim)?.client.close();
           watchers.delete(victim);
           for (const m of members.filter((x) => x.node === victim)) m.client.close();
@@ -94,7 +189,8 @@ for (const [topology, redis] of backends) {
           for (let i = 0; i < count; i++) {
             const node = pick(nodes);
             const clientId = `c${serial++}`;
-            const client = clientFor(t, node.port, { clientId });
+            // A dead node's members keep their own grace (1 s here) before they leave.
+            const client = clientFor(t, node.port, { clientId, transportParams: { remainPresentFor: 1_000 } });
             await client.channels.get(CHANNEL).presence.enter({ step });
             members.push({ clientId, client, node });
           }
@@ -111,7 +207,32 @@ for (const [topology, redis] of backends) {
           assert.deepEqual(items.map((m) => m.clientId).sort(), [...expected].sort(), `step ${step}: ${log.join(', ')}`);
         }
       }
+      // At least one kill with publishes in flight, whatever the seed chose.
+      if (!publisherKilled) {
+        if (nodes.length === 1) nodes.push(await spawnNode(t, redis.url, settings));
+        const victim = (publishers[0] as Publisher).node;
+        await kill(victim);
+        log.push(`kill node :${victim.port} (publisher's)`);
+      }
       console.log(`# fault steps: ${log.join(', ')}`);
+
+      // Every publish is answered; each resumed on a live node (same connection), so retransmits carried the same
+      // msgSerials. The shared history holds each acknowledged message exactly once, and nothing twice.
+      await Promise.all(publishers.map((p) => p.stop()));
+      for (const p of publishers) assert.equal(p.client.connection.id, p.connectionId, `${p.name} resumed`);
+      const rest = clientFor(t, (nodes[0] as NodeProcess).port).channels.get(MESSAGES);
+      const seen = new Map<string, number>();
+      for (let page = await rest.history({ limit: 1000 }); ; page = (await page.next()) as typeof page) {
+        for (const m of page.items) seen.set(String(m.data), (seen.get(String(m.data)) ?? 0) + 1);
+        if (!page.hasNext()) break;
+      }
+      const duplicates = [...seen].filter(([, n]) => n > 1);
+      const acked = publishers.reduce((n, p) => n + p.acked.size, 0);
+      const failed = publishers.reduce((n, p) => n + p.failed.size, 0);
+      console.log(`# publishes: ${acked} acknowledged, ${failed} refused, ${duplicates.length} delivered twice`);
+      assert.deepEqual(duplicates, [], 'no message stored twice');
+      for (const p of publishers)
+        for (const data of p.acked) assert.equal(seen.get(data), 1, `${data} acknowledged, stored once`);
     });
   });
 }

@@ -89,6 +89,7 @@ export class TcpProxy {
   private readonly server: Server;
   private readonly open = new Set<Socket>();
   private held: Socket[] | undefined;
+  private muted = false;
   port = 0;
 
   constructor(private target: number) {
@@ -123,6 +124,18 @@ export class TcpProxy {
     this.held ??= [];
   }
 
+  /**
+   * Stops passing what servers send to clients (clients' frames still go through), so requests are served but
+   * their answers are lost, as when a node dies after acting and before its reply left.
+   */
+  mute(): void {
+    this.muted = true;
+  }
+
+  unmute(): void {
+    this.muted = false;
+  }
+
   release(): void {
     const held = this.held ?? [];
     this.held = undefined;
@@ -134,7 +147,9 @@ export class TcpProxy {
     this.open.add(client);
     this.open.add(upstream);
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.muted) client.write(chunk);
+    });
     const close = () => {
       client.destroy();
       upstream.destroy();
