@@ -1,8 +1,14 @@
 import type { PresenceDiff } from '../presence/member.ts';
+import type { PresenceCause } from '../presence/presence-service.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
 
 /** Members removed on one channel by one cluster-level operation; each diff is broadcast by whoever got it. */
-export type ChannelDiffs = Array<{ channel: string; diff: PresenceDiff }>;
+export type ChannelDiffs = Array<{
+  channel: string;
+  diff: PresenceDiff;
+  /** Why, when it differs from the operation's own (a grace period that began with its node's death: `node-down`). */
+  cause?: PresenceCause;
+}>;
 
 /**
  * What the cluster layer needs from a shared presence store on top of {@link PresenceStore}. Every method is a

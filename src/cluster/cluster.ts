@@ -120,7 +120,7 @@ export class Cluster {
   }
 
   private async broadcast(removed: ChannelDiffs, cause: PresenceCause): Promise<void> {
-    for (const { channel, diff } of removed) await this.d.node.presence.broadcastLeaves(channel, diff, cause);
+    for (const r of removed) await this.d.node.presence.broadcastLeaves(r.channel, r.diff, r.cause ?? cause);
   }
 
   private onMessage(m: ClusterMessage): void {

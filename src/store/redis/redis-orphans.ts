@@ -48,3 +48,9 @@ export async function holdPresence(redis: RedisClient, keys: RedisKeys, connecti
     await holdScript.run(redis, [keys.members(channel), keys.connectionMembers(channel, connectionId)], [Math.ceil(ms)]);
   }
 }
+
+/** Whether the connection's grace began with its node's death (it was orphaned and has not resumed since). */
+export async function orphaned(redis: RedisClient, keys: RedisKeys, connectionId: string): Promise<boolean> {
+  const [node, from] = await redis.hmget(keys.connection(connectionId), 'node', 'orphanedFrom');
+  return from !== null && from === node;
+}

@@ -13,7 +13,7 @@ import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 import type { RedisClient } from './redis-client.ts';
-import { orphanConnection } from './redis-orphans.ts';
+import { orphanConnection, orphaned } from './redis-orphans.ts';
 
 const upsertScript = new LuaScript('presence-upsert', ['presence-newness', 'ttl']);
 const leaveScript = new LuaScript('presence-leave', ['presence-newness']);
@@ -166,7 +166,9 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     const due = await guard(this.redis.zrangebyscore(this.keys.leaves(), '-inf', now, 'LIMIT', 0, 200));
     const out: ChannelDiffs = [];
     for (const connectionId of due) {
-      out.push(...(await this.claimAndRemove(connectionId, 'sweep', this.options.nodeId, now)));
+      const nodeDown = await guard(orphaned(this.redis, this.keys, connectionId));
+      const removed = await this.claimAndRemove(connectionId, 'sweep', this.options.nodeId, now);
+      out.push(...(nodeDown ? removed.map((r) => ({ ...r, cause: 'node-down' as const })) : removed));
       await guard(this.redis.zrem(this.keys.leaves(), connectionId));
     }
     return out;

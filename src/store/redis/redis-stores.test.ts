@@ -175,6 +175,7 @@ for (const topology of redisTopologies()) {
         swept.flatMap((r) => r.diff.left.map((x) => x.clientId)),
         ['alice'],
       );
+      assert.equal(swept[0]?.cause, 'node-down', 'the LEAVE says why its grace began');
       assert.deepEqual(await reaper.sweepLeaves(7_000), [], 'exactly once');
       assert.equal(await reaper.count('app:room'), 0);
     });

@@ -13,7 +13,8 @@ local leave_at = tonumber(f[3] or '')
 if f[2] ~= 'disconnected' or not leave_at then
   leave_at = tonumber(ARGV[2]) + math.min(tonumber(f[4] or '0'), tonumber(ARGV[3]))
 end
-redis.call('HSET', KEYS[1], 'state', 'disconnected', 'leaveAt', string.format('%d', leave_at))
+-- `orphanedFrom` tells the sweep that this grace began with the node's death (its LEAVEs say node-down).
+redis.call('HSET', KEYS[1], 'state', 'disconnected', 'leaveAt', string.format('%d', leave_at), 'orphanedFrom', ARGV[1])
 local hold = math.max(leave_at - tonumber(ARGV[4]), 0) + tonumber(ARGV[5])
 extend_ttl(KEYS[1], hold)
 extend_ttl(KEYS[2], hold)
