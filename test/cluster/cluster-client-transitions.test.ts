@@ -87,7 +87,11 @@ describe('client transitions in a cluster on Redis', { skip }, () => {
     const [victim, ...survivors] = await Promise.all([0, 1, 2].map(() => spawnNode(t, redis.url, settings)));
     const seen = await agentOn(t, survivors[1]!.port);
     const desktop = clientFor(t, survivors[0]!.port, { clientId: 'user-123' }).channels.get('session-42');
-    const mobile = clientFor(t, victim!.port, { clientId: 'user-123' }).channels.get('session-42');
+    // A dead node's members keep their own grace (1 s here): client.offline comes when it ends.
+    const mobile = clientFor(t, victim!.port, {
+      clientId: 'user-123',
+      transportParams: { remainPresentFor: 1_000 },
+    }).channels.get('session-42');
     await desktop.presence.enter({ device: 'desktop' });
     await mobile.presence.enter({ device: 'mobile' });
     await desktop.presence.leave();

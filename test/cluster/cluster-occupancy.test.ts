@@ -30,7 +30,8 @@ describe('cluster on Redis: occupancy is cluster-wide', { skip }, () => {
     // Two members on node b, a subscriber-only client on the victim.
     const members = [0, 1].map((i) => clientFor(t, b!.port, { clientId: `m${i}`, useBinaryProtocol: i === 0 }));
     await Promise.all(members.map((c) => c.channels.get(ch).presence.enter()));
-    const doomed = clientFor(t, victim.port, { clientId: 'doomed' });
+    // A dead node's members keep their own grace (1 s here) before they leave.
+    const doomed = clientFor(t, victim.port, { clientId: 'doomed', transportParams: { remainPresentFor: 1_000 } });
     await doomed.channels.get(ch).presence.enter();
     const reader = clientFor(t, victim.port);
     await reader.channels.get(ch, { modes: ['SUBSCRIBE'] }).attach();
