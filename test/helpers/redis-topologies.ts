@@ -258,7 +258,15 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
   for (const port of data) {
     procs.set(
       port,
-      new RedisProcess(port, () => [...dataArgs(port), ...(port === master ? [] : ['--replicaof', '127.0.0.1', String(master)])]),
+      new RedisProcess(port, () => [
+        ...dataArgs(port),
+        // A replica's full sync writes an RDB file: into the temporary directory, not the working directory.
+        '--dir',
+        dir,
+        '--dbfilename',
+        `dump-${port}.rdb`,
+        ...(port === master ? [] : ['--replicaof', '127.0.0.1', String(master)]),
+      ]),
     );
   }
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];

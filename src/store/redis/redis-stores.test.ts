@@ -165,9 +165,16 @@ for (const topology of redisTopologies()) {
       await owner.upsert('app:room', m, 100);
       await a.command.zadd(keys.nodes(), 1_000, 'node-a');
       assert.deepEqual(await reaper.removeNode('node-a', 1_600), [], 'nobody leaves at nodeDownTimeout');
-      // Well past memberTtl, the member is still there.
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      assert.equal(await reaper.count('app:room'), 1);
+      // Its keys are held past the grace (4.4 s from the reap, plus a margin), far beyond memberTtl (300 ms).
+      for (const key of [keys.members('app:room'), keys.connectionMembers('app:room', 'c1'), keys.connection('c1')]) {
+        const ttl = await a.command.pttl(key);
+        assert.ok(ttl > 4_000, `${key} held for ${ttl} ms`);
+      }
+      // An unrelated member's write (TTL memberTtl) never shortens that.
+      await owner.upsert('app:room', { ...m, id: 'c2:0:0', clientId: 'bob', connectionId: 'c2' }, 100);
+      assert.ok((await a.command.pttl(keys.members('app:room'))) > 4_000);
+      assert.equal(await reaper.count('app:room'), 2);
+      await reaper.leave('app:room', 'bob', 'c2', { timestamp: 2_000 });
       // The grace counts from the last heartbeat (1 000 + 5 000).
       assert.deepEqual(await reaper.sweepLeaves(5_999), []);
       const swept = await reaper.sweepLeaves(6_000);
