@@ -1,13 +1,35 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort, startRedis } from './redis.ts';
+import { startRedis } from './redis.ts';
 
 const run = promisify(execFile);
+
+/**
+ * `count` distinct free ports on 127.0.0.1: all are held open until every one is chosen, so the OS cannot hand the
+ * same port out twice (as it can to consecutive one-at-a-time probes).
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const srv = createServer();
+      servers.push(srv);
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((srv) => (srv.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
 
 /**
  * A Redis deployment owned by one test file, as the server sees it (`url`), whatever its shape: one server, a
@@ -155,8 +177,7 @@ function prefixer(ports: () => number[]) {
  */
 export async function startRedisCluster(t: { after(fn: () => unknown): void }, replicas = 0): Promise<TestRedisBackend> {
   const count = 3 * (1 + replicas);
-  const ports: number[] = [];
-  for (let i = 0; i < count; i++) ports.push(await freePort());
+  const ports = await freePorts(count);
   const dirs = ports.map(() => mkdtempSync(join(tmpdir(), 'rollcall-cluster-')));
   const procs = ports.map(
     (port, i) =>
@@ -249,7 +270,7 @@ export const SENTINEL_MASTER = 'rollcall';
  * config file. The URL names the sentinels; the server finds the master through them.
  */
 export async function startRedisSentinel(t: { after(fn: () => unknown): void }): Promise<TestRedisBackend> {
-  const [masterPort, replicaPort] = [await freePort(), await freePort()];
+  const [masterPort = 0, replicaPort = 0, ...sentinelPorts] = await freePorts(5);
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-sentinel-'));
   const data = [masterPort, replicaPort];
   const procs = new Map<number, RedisProcess>();
@@ -269,7 +290,6 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
       ]),
     );
   }
-  const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   const sentinels = sentinelPorts.map((port, i) => {
     const file = join(dir, `sentinel-${i}.conf`);
     writeFileSync(
