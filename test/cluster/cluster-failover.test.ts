@@ -43,8 +43,10 @@ for (const [topology, redis] of backends) {
       const victim = await redis.masterFor(`${prefix}pm:{testapp:${channelName}}`);
       const down = nodes.map((n) => linkIs(n, false));
       const up = nodes.map((n) => linkIs(n, true));
+      const crashedAt = performance.now();
       await redis.crash(victim);
       await Promise.all(down);
+      const downAfter = performance.now() - crashedAt;
       for (const n of nodes) assert.equal(await ready(n), 503, 'unready while the shard fails over');
 
       // Churn during the failover: 3 members' clients leave for good (their LEAVEs cannot reach Redis now).
@@ -53,6 +55,7 @@ for (const [topology, redis] of backends) {
         await connectionState(clients[i]!, 'closed');
       }
       await Promise.all(up);
+      const upAfter = performance.now() - crashedAt;
       for (const n of nodes) assert.equal(await ready(n), 200);
 
       // Every node converges to exactly the live members (re-asserted on the promoted master)...
@@ -74,6 +77,10 @@ for (const [topology, redis] of backends) {
       }
       // ...and the observer, attached throughout, saw each departed member leave (no ghost, no lost LEAVE).
       await seen.until((e) => [2, 5, 7].every((i) => e.some((m) => m.action === 'leave' && m.clientId === `u${i}`)));
+      const ms = (x: number) => Math.round(x);
+      console.log(
+        `# failover (${topology}): unready after ${ms(downAfter)} ms, ready after ${ms(upAfter)} ms, converged after ${ms(performance.now() - crashedAt)} ms`,
+      );
       const got = (await observer.presence.get()).map((m: Ably.PresenceMessage) => `${m.clientId}:${m.connectionId}`).sort();
       assert.deepEqual(got, live);
       // A fresh client everywhere agrees.
