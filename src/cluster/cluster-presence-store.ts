@@ -15,7 +15,12 @@ export type ChannelDiffs = Array<{
  * claim: when several nodes run it at once, each removed member is returned to exactly one of them.
  */
 export interface ClusterPresenceStore extends PresenceStore {
-  /** Removes the members of every connection a dead node still owned (not those that resumed elsewhere). */
+  /**
+   * Takes over the connections a dead node still owned (not those that resumed elsewhere). For their clients the
+   * death is an abrupt disconnect: a backend that can keep their grace periods (Redis) schedules them, so their
+   * members leave through {@link sweepLeaves} when their own remainPresentFor ends; members it must remove now are
+   * returned.
+   */
   removeNode(nodeId: string, timestamp: number): Promise<ChannelDiffs>;
   /** Removes the members of disconnected connections whose grace period ended by `now`, whichever node scheduled it. */
   sweepLeaves(now: number): Promise<ChannelDiffs>;

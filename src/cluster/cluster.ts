@@ -20,7 +20,8 @@ export interface ClusterDeps {
 /**
  * This node's part in the cluster, one tick every nodeHeartbeatInterval:
  * - heartbeat to the registry;
- * - reap nodes silent for nodeDownTimeout: their connections' members leave (each LEAVE once, by claim);
+ * - reap nodes silent for nodeDownTimeout: their connections become abrupt disconnects whose members keep their own
+ *   grace period and leave through the sweep (each LEAVE once, by claim);
  * - sweep grace periods that ended for connections whose node is gone (or shut down);
  * - occupancy: clear a reaped node's counts, rewrite this node's with every re-assert, and relay other nodes'
  *   `occupancy-changed` announcements to the OccupancyService;
