@@ -213,7 +213,12 @@ export async function startRedisCluster(t: { after(fn: () => unknown): void }, r
       }
       return true;
     });
-  await Promise.all(procs.map((p) => p.start()));
+  // If the deployment cannot start (a port taken meanwhile), nothing of it is left running: a failure while the
+  // test file loads may not reach its after hooks.
+  await Promise.all(procs.map((p) => p.start())).catch(async (err) => {
+    await stopAll();
+    throw err;
+  });
   await run('redis-cli', [
     '--cluster',
     'create',
@@ -328,10 +333,16 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
       }
       return (await currentMaster()) === master;
     });
-  await procs.get(masterPort)?.start();
-  await procs.get(replicaPort)?.start();
-  await Promise.all(sentinels.map((s) => s.start()));
-  await synced();
+  try {
+    await procs.get(masterPort)?.start();
+    await procs.get(replicaPort)?.start();
+    await Promise.all(sentinels.map((s) => s.start()));
+    await synced();
+  } catch (err) {
+    // Nothing left running if it cannot start (see startRedisCluster).
+    await Promise.all(all.map((p) => p.stop()));
+    throw err;
+  }
   return {
     name: 'sentinel',
     url: `redis+sentinel://${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${SENTINEL_MASTER}`,
