@@ -1,7 +1,16 @@
 /** An Ably capability: resource pattern → operations. */
 export type Capability = Record<string, string[]>;
 
-export type Operation = 'publish' | 'subscribe' | 'presence' | 'history' | 'channel-metadata';
+export type Operation =
+  | 'publish'
+  | 'subscribe'
+  | 'presence'
+  | 'history'
+  | 'channel-metadata'
+  | 'message-update-own'
+  | 'message-update-any'
+  | 'message-delete-own'
+  | 'message-delete-any';
 
 export const ALL_CAPABILITY: Capability = { '*': ['*'] };
 

@@ -108,6 +108,12 @@ export interface Config {
   /** Most messages a `rewind=N` attach replays (Ably: 100); larger requests are capped. */
   maxRewindMessages: number;
   /**
+   * Message operations (update, delete, append events) kept per channel for resume replay, counted apart from
+   * historyMaxPerChannel so a long token stream never pushes messages out of history; also the most operated-on
+   * messages remembered per channel (memory backend).
+   */
+  historyMaxOperationsPerChannel: number;
+  /**
    * Bytes queued for a connection that is not reading before it is dropped (as an abrupt disconnect), so one
    * stalled client cannot hold unbounded memory.
    */
@@ -212,6 +218,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   historyMaxAge: 2 * 60 * 60 * 1000,
   historyMaxPerChannel: 1_000,
   maxRewindMessages: 100,
+  historyMaxOperationsPerChannel: 10_000,
   maxOutboundBuffer: 8 * 1024 * 1024,
   httpKeepAliveTimeout: 65_000,
   shutdownDrainTime: 5_000,

@@ -43,6 +43,7 @@ function validateConfig(c: Config): void {
     'historyMaxPerChannel',
     'maxRewindMessages',
     'httpKeepAliveTimeout',
+    'historyMaxOperationsPerChannel',
     'tokenRequestWindow',
     'defaultTokenTtl',
     'maxTokenTtl',

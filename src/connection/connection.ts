@@ -1,7 +1,7 @@
 import type { Identity } from '../auth/identity.ts';
 import type { DerivedChannel } from '../channel/derived.ts';
 import type { ServerMetrics } from '../observability/metrics-server.ts';
-import { type Codec, encodeOnce, type ProtocolMessage } from '../protocol/index.ts';
+import { type Codec, encodeOnce, type Message, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -35,6 +35,18 @@ export class Attachment {
   pending: ChannelEvent[] = [];
   /** Highest event seq sent on this attachment, so replayed and live events are never sent twice. */
   lastSeq = 0;
+  /**
+   * The seq as of which the client's view of the channel's messages was set (its attach point, or where its resume
+   * replay began). A message created at or before it may be one the client never saw in full: the first
+   * append to it the client gets is sent as an update with the text so far (src/node/deliver.ts).
+   */
+  viewSeq = 0;
+  /** Message serial → highest version seq the client has of it, for messages created at or before `viewSeq`. */
+  readonly known = new Map<string, number>();
+  /** Events waiting while the text so far of an appended-to message is being read (order is kept). */
+  held: ChannelEvent[] | undefined;
+  /** Reads a message's latest version (set by attach): how a first-seen append is completed. */
+  latestOf: ((serial: string) => Promise<Message>) | undefined;
 
   constructor(
     readonly connection: Connection,

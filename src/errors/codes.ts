@@ -12,6 +12,7 @@ export const ErrorCodes = {
   invalidClientId: { code: 40012, message: 'Invalid client id' },
   invalidMessageData: { code: 40013, message: 'Invalid message data or encoding' },
   unsupportedProtocolVersion: { code: 40017, message: 'Unsupported protocol version' },
+  invalidPublish: { code: 40030, message: 'Invalid publish request' },
   unauthorized: { code: 40100, message: 'Unauthorized' },
   invalidCredentials: { code: 40101, message: 'Invalid credentials' },
   incompatibleCredentials: { code: 40102, message: 'Incompatible credentials' },

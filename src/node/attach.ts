@@ -8,7 +8,7 @@ import { ErrorInfo } from '../errors/index.ts';
 import { honouredParams, wantsOccupancy } from '../occupancy/occupancy-param.ts';
 import { Action, Flag, MODE_MASK, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
-import { formatSerial, parseSerial } from '../store/serial.ts';
+import { formatSerial, parseMessageSerial, parseSerial } from '../store/serial.ts';
 import { deliverTo } from './deliver.ts';
 import type { Node } from './node.ts';
 
@@ -63,6 +63,8 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   att.pending = [];
   att.lastSeq = 0;
   node.occupancy.touch(key);
+  att.held = undefined;
+  att.latestOf = (serial) => node.messages.get(key, serial);
 
   const current = parseSerial(await node.broker.currentSerial(key));
   const requested = parseSerial(message.channelSerial);
@@ -73,7 +75,17 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   // Rewind applies to a fresh attach only: a client resuming from a channelSerial gets what it missed instead, and
   // one re-attaching (ATTACH_RESUME, RTL4j) has seen the backlog already.
   const fresh = !message.channelSerial && !((message.flags ?? 0) & Flag.ATTACH_RESUME);
-  const backlog = params.rewind && fresh ? await rewindEvents(node.history, key, params.rewind, node.clock.now()) : [];
+  const backlog =
+    params.rewind && fresh
+      ? await latestVersions(node, key, await rewindEvents(node.history, key, params.rewind, node.clock.now()))
+      : [];
+  // A client that resumes keeps what it had: its view of the channel's messages stays as it was (on another node,
+  // where nothing is known of it, nothing is completed for it). Anyone else starts seeing the channel now.
+  // Replayed events are delivered synchronously below, before the attach point is applied, so none may wait.
+  if (!replay) {
+    att.known.clear();
+    att.viewSeq = current?.seq ?? 0;
+  }
   const members = modes & Flag.PRESENCE_SUBSCRIBE ? await node.presence.store.members(key) : [];
   if (conn.attachments.get(name) !== att || !conn.transport) return;
 
@@ -94,6 +106,14 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   conn.send(attached);
   if (members.length > 0) for (const page of node.presence.syncPages(name, members, node.config.syncPageSize)) conn.send(page);
 
+  // The client gets the rewound messages as of their latest version: later operations up to it are not sent again.
+  for (const event of backlog) {
+    for (const m of event.message.messages ?? []) {
+      const seq = parseMessageSerial(m.version?.serial ?? m.serial)?.seq;
+      if (m.serial !== undefined && seq !== undefined) att.known.set(m.serial, seq);
+    }
+  }
+
   const pending = att.pending;
   att.state = 'attached';
   att.pending = [];
@@ -104,6 +124,20 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   for (const event of pending) deliverTo(att, event);
   if (occupancy) node.occupancy.listen(att);
   else node.occupancy.unlisten(att);
+}
+
+/**
+ * Rewound events with each message at its latest version (an appended-to message arrives whole, as an update with
+ * its text so far), so rewind shows what history shows.
+ */
+async function latestVersions(node: Node, key: string, events: ChannelEvent[]): Promise<ChannelEvent[]> {
+  return Promise.all(
+    events.map(async (event) => {
+      const items = event.message.messages ?? [];
+      const latest = await node.messages.latestOf(key, items);
+      return latest.every((m, i) => m === items[i]) ? event : { ...event, message: { ...event.message, messages: latest } };
+    }),
+  );
 }
 
 /** DETACH → DETACHED; the connection's members on the channel leave at once (Ably §3.3). */

@@ -1,7 +1,9 @@
 import type { DerivedChannel } from '../channel/derived.ts';
 import type { Attachment } from '../connection/connection.ts';
-import { Action, Flag, type ProtocolMessage } from '../protocol/index.ts';
+import { applyOperation } from '../messages/fold.ts';
+import { Action, Flag, type Message, MessageAction, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
+import { parseMessageSerial } from '../store/serial.ts';
 
 /**
  * Sends one channel event to one attachment if its rules allow: MESSAGE needs SUBSCRIBE and respects echo=false;
@@ -21,7 +23,13 @@ export function deliverTo(att: Attachment, event: ChannelEvent): void {
     att.pending.push(event);
     return;
   }
+  if (att.held) {
+    att.held.push(event);
+    return;
+  }
   if (event.seq <= att.lastSeq) return;
+  const op = event.message.action === Action.MESSAGE ? operationIn(event) : undefined;
+  if (op && !admitOperation(att, event, op)) return;
   att.lastSeq = event.seq;
   if (att.derived) {
     const filtered = derivedMessage(att.derived, att.name, event.message);
@@ -41,4 +49,74 @@ function derivedMessage(derived: DerivedChannel, name: string, message: Protocol
     .map((m, i) => ({ ...m, id: m.id ?? `${message.id}:${i}` }))
     .filter((m) => derived.accepts(m));
   return messages.length === 0 ? undefined : { ...message, channel: name, messages };
+}
+
+/** The operation an event carries (operations are published one per event), if it is one. */
+function operationIn(event: ChannelEvent): (Message & { serial: string }) | undefined {
+  const item = event.message.messages?.[0];
+  if (!item || item.serial === undefined || event.message.messages?.length !== 1) return undefined;
+  const a = item.action;
+  return a === MessageAction.UPDATE || a === MessageAction.DELETE || a === MessageAction.APPEND
+    ? (item as Message & { serial: string })
+    : undefined;
+}
+
+/**
+ * Whether an operation event goes out as it is. A message created after the client's view began was seen whole
+ * by the client, so every operation on it goes out as is. For an older one, the client may lack the text so far:
+ * the first append it gets is completed instead (AI Transport relies on this: a client that attaches mid-stream
+ * receives the text so far as an update, then the appends that follow). Versions the client already has (from
+ * a completed append or a rewind) are not sent again.
+ */
+function admitOperation(att: Attachment, event: ChannelEvent, op: Message & { serial: string }): boolean {
+  const created = parseMessageSerial(op.serial);
+  const current = parseMessageSerial(`${event.serial}:0`);
+  const before = !created || !current || created.epoch !== current.epoch || created.seq <= att.viewSeq;
+  if (!before) return true;
+  const has = att.known.get(op.serial);
+  if (has !== undefined && event.seq <= has) {
+    att.lastSeq = event.seq;
+    return false;
+  }
+  if (has === undefined && op.action === MessageAction.APPEND && att.latestOf) {
+    complete(att, event, op, att.latestOf);
+    return false;
+  }
+  att.known.set(op.serial, event.seq);
+  return true;
+}
+
+/**
+ * Sends a first-seen append as an update carrying the text so far, holding the attachment's later events until
+ * it is out. If the store already holds later appends, they are in the text and are skipped when they arrive; if
+ * it does not yet hold this one, its piece is added here.
+ */
+function complete(
+  att: Attachment,
+  event: ChannelEvent,
+  op: Message & { serial: string },
+  latestOf: (serial: string) => Promise<Message>,
+): void {
+  att.held = [];
+  latestOf(op.serial)
+    .then((latest) => {
+      const stored = parseMessageSerial(latest.version?.serial)?.seq ?? 0;
+      const whole = stored >= event.seq ? latest : applyOperation(latest, op);
+      att.known.set(op.serial, Math.max(stored, event.seq));
+      att.lastSeq = Math.max(att.lastSeq, event.seq);
+      if (att.connection.transport && att.state === 'attached') {
+        att.connection.send({ ...event.message, channel: att.name, messages: [{ ...whole, action: MessageAction.UPDATE }] });
+      }
+    })
+    .catch(() => {
+      // The message is gone (expired) or the store is unreachable: the append goes out as it is.
+      att.known.set(op.serial, event.seq);
+      att.lastSeq = Math.max(att.lastSeq, event.seq);
+      if (att.connection.transport && att.state === 'attached') att.connection.sendShared(event.message);
+    })
+    .finally(() => {
+      const held = att.held ?? [];
+      att.held = undefined;
+      for (const e of held) deliverTo(att, e);
+    });
 }

@@ -6,6 +6,8 @@ import type { Config } from '../config/index.ts';
 import { type Attachment, Connection } from '../connection/connection.ts';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
 import { ErrorInfo } from '../errors/index.ts';
+import { MessageService } from '../messages/message-service.ts';
+import type { MessageStore } from '../messages/message-store.ts';
 import { type Logger, silentLogger } from '../observability/logger.ts';
 import type { CloseReason, ServerMetrics } from '../observability/metrics-server.ts';
 import { OccupancyService } from '../occupancy/occupancy-service.ts';
@@ -13,6 +15,7 @@ import { PresenceService } from '../presence/presence-service.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
 import type { Broker } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import { MemoryMessageStore } from '../store/memory/memory-message-store.ts';
 import { MemoryOccupancyStore } from '../store/memory/memory-occupancy-store.ts';
 import type { OccupancyStore } from '../store/occupancy-store.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
@@ -32,6 +35,8 @@ export interface NodeDeps {
   presenceStore: PresenceStore;
   broker: Broker;
   history: HistoryStore;
+  /** Operated-on messages (default: in memory, single node). */
+  messageStore?: MessageStore;
   /** Cluster mode: connection state shared with other nodes, so a client can resume on any of them. */
   directory?: ConnectionDirectory;
   /** Cluster mode: each node's attachment counts per channel; default in memory (one node). */
@@ -68,6 +73,8 @@ export class Node {
   readonly presence: PresenceService;
   /** Channel occupancy for REST and `[meta]occupancy` events. */
   readonly occupancy: OccupancyService;
+  /** Message operations (update, delete, append) and reading messages by serial. */
+  readonly messages: MessageService;
   readonly channels = new ChannelRegistry();
   readonly connections = new Map<string, Connection>();
   private readonly byKey = new Map<string, Connection>();
@@ -96,6 +103,18 @@ export class Node {
     this.logger = deps.logger ?? silentLogger;
     this.metrics = deps.metrics;
     this.auth = new Authenticator(deps.config, deps.clock);
+    this.messages = new MessageService({
+      broker: deps.broker,
+      history: deps.history,
+      clock: deps.clock,
+      maxMessageSize: deps.config.maxMessageSize,
+      store:
+        deps.messageStore ??
+        new MemoryMessageStore(deps.clock, {
+          maxAge: deps.config.historyMaxAge,
+          maxPerChannel: deps.config.historyMaxOperationsPerChannel,
+        }),
+    });
     this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock, deps.metrics);
     this.batcher = new PresenceBatcher(
       deps.clock,

@@ -3,9 +3,13 @@ import { type Identity, mayActAs } from '../auth/identity.ts';
 import { channelKey, validateChannelName } from '../channel/channel-name.ts';
 import type { Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
-import { Action, Flag, type Message, messageSize, type ProtocolMessage } from '../protocol/index.ts';
+import { isOperation } from '../messages/fold.ts';
+import type { Operator } from '../messages/message-service.ts';
+import { Action, Flag, type Message, MessageAction, messageSize, type ProtocolMessage } from '../protocol/index.ts';
 // The dedupe window is the REST one, reused as is so both paths keep the same promise (two minutes).
 import { PublishDedupe } from '../rest/publish-dedupe.ts';
+import type { ChannelEvent } from '../store/broker.ts';
+import { messageSerial } from '../store/serial.ts';
 import type { Node } from './node.ts';
 
 /** Checks an item's clientId against the caller's identity (Ably §5): 40012 when it may not act as it. */
@@ -21,26 +25,74 @@ export function checkItemClientId(identity: Identity, clientId: string | undefin
 
 /**
  * Checks messages against the publisher's identity and the size limit and fills in its clientId (RSA7a1). The one
- * set of rules for realtime and REST publishes.
+ * set of rules for realtime and REST publishes. A create's `serial` and `version` are the server's to assign;
+ * operations (update, delete, append) keep theirs (the serial names the message they change).
  */
 export function prepareMessages(node: Node, identity: Identity, items: Message[]): Message[] {
   const ownClientId = identity.clientId && identity.clientId !== '*' ? identity.clientId : undefined;
   return items.map((item) => {
-    checkItemClientId(identity, item.clientId, node.config.maxClientIdLength);
+    if (item.action !== undefined && item.action !== MessageAction.CREATE && !isOperation(item.action)) {
+      throw ErrorInfo.of('invalidParameter', `message action ${item.action} cannot be published`);
+    }
     if (messageSize(item) > node.config.maxMessageSize) {
       throw ErrorInfo.of('messageTooLarge', `message exceeds ${node.config.maxMessageSize} bytes`);
     }
+    if (isOperation(item.action)) return { ...item, connectionKey: undefined };
+    checkItemClientId(identity, item.clientId, node.config.maxClientIdLength);
     // Undefined fields are skipped by both codecs; deleting them would only make the object slower and larger.
     // A connectionKey is a secret of its connection: it is used (REST) or ignored (realtime), never passed on.
-    return { ...item, clientId: item.clientId ?? ownClientId, connectionKey: undefined };
+    return { ...item, serial: undefined, version: undefined, clientId: item.clientId ?? ownClientId, connectionKey: undefined };
   });
+}
+
+/** Ephemeral messages (`extras.ephemeral`) are delivered live only: never in history, rewind or resume replay. */
+const isEphemeral = (m: Message): boolean => m.extras?.ephemeral === true;
+
+/**
+ * The part of an event history keeps: all of it, nothing when every message is ephemeral, else the lasting items
+ * with the id they had in the event (the SDK derives ids from the event's id and the item's index).
+ */
+function lasting(event: ChannelEvent): ChannelEvent | undefined {
+  const items = event.message.messages ?? [];
+  if (!items.some(isEphemeral)) return event;
+  const kept = items.flatMap((m, i) => (isEphemeral(m) ? [] : [{ ...m, id: m.id ?? `${event.message.id}:${i}` }]));
+  return kept.length === 0 ? undefined : { ...event, message: { ...event.message, messages: kept } };
 }
 
 /** Publishes one MESSAGE event (numbered by the broker) and keeps it in history; resolves with each item's serial. */
 export async function publishEvent(node: Node, key: string, message: ProtocolMessage, origin?: string): Promise<string[]> {
   const event = await node.broker.publish(key, message, origin);
-  if (!event.duplicate) await node.history.append('messages', event);
-  return (message.messages ?? []).map((_, i) => `${event.serial}:${i}`);
+  // A retransmission the broker recognised (publish high-water) is not stored twice.
+  const kept = event.duplicate ? undefined : lasting(event);
+  if (kept) await node.history.append('messages', kept);
+  return (message.messages ?? []).map((_, i) => messageSerial(event.serial, i));
+}
+
+/**
+ * Publishes items of which some are operations on existing messages: each item in order as its own event (an
+ * operation's event is its version), creates as one-message events. Resolves with the serial of each create and
+ * the version serial of each operation.
+ */
+export async function publishMixed(
+  node: Node,
+  key: string,
+  envelope: ProtocolMessage,
+  who: Operator,
+  items: Message[],
+): Promise<string[]> {
+  const serials: string[] = [];
+  for (const [i, item] of items.entries()) {
+    // One event per item: with several, each gets an id of its own (the broker treats a repeated id as a retransmission).
+    const eventId = items.length > 1 ? `${envelope.id}:${i}` : (envelope.id as string);
+    if (isOperation(item.action)) {
+      serials.push(await node.messages.operate(key, envelope.channel as string, { ...who, requestId: eventId }, item));
+    } else {
+      const id = item.id ?? `${envelope.id}:${i}`;
+      const event = { ...envelope, id: eventId, messages: [{ ...item, id }] };
+      serials.push(...(await publishEvent(node, key, event, who.connectionId)));
+    }
+  }
+  return serials;
 }
 
 /**
@@ -50,27 +102,29 @@ export async function publishEvent(node: Node, key: string, message: ProtocolMes
  */
 export async function publish(node: Node, conn: Connection, message: ProtocolMessage): Promise<{ serials: string[] }> {
   const name = validateChannelName(message.channel, node.config.maxChannelNameLength);
-  if (!allows(conn.identity.capability, name, 'publish')) throw ErrorInfo.of('capabilityDenied', `publish on ${name}`);
+  const stamped = prepareMessages(node, conn.identity, message.messages ?? []);
+  const operations = stamped.filter((m) => isOperation(m.action)).length;
+  // Operations are authorised by the message-update/delete capabilities (MessageService), creates by publish.
+  if (operations < stamped.length && !allows(conn.identity.capability, name, 'publish')) {
+    throw ErrorInfo.of('capabilityDenied', `publish on ${name}`);
+  }
   const att = conn.attachments.get(name);
   if (att && !(att.modes & Flag.PUBLISH)) throw ErrorInfo.of('modeNotGranted', 'attached without PUBLISH mode');
-  const stamped = prepareMessages(node, conn.identity, message.messages ?? []);
   if (stamped.length === 0) return { serials: [] };
   const key = channelKey(conn.identity.appId, name);
-  const run = async () => ({
-    serials: await publishEvent(
-      node,
-      key,
-      {
-        action: Action.MESSAGE,
-        channel: name,
-        id: `${conn.id}:${message.msgSerial ?? 0}`,
-        connectionId: conn.id,
-        timestamp: node.clock.now(),
-        messages: stamped,
-      },
-      conn.id,
-    ),
-  });
+  const envelope: ProtocolMessage = {
+    action: Action.MESSAGE,
+    channel: name,
+    id: `${conn.id}:${message.msgSerial ?? 0}`,
+    connectionId: conn.id,
+    timestamp: node.clock.now(),
+    messages: stamped,
+  };
+  if (operations > 0) {
+    const who = { identity: conn.identity, connectionId: conn.id, requestId: envelope.id as string };
+    return { serials: await publishMixed(node, key, envelope, who, stamped) };
+  }
+  const run = async () => ({ serials: await publishEvent(node, key, envelope, conn.id) });
   // Client-supplied ids make a publish idempotent (Ably RSL1k / RTL6): the same ids on the same channel within the
   // window are published once, however many connections or attempts send them (ably-js idempotentRealtimePublishing).
   const ids = stamped.map((m) => m.id);

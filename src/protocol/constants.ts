@@ -43,6 +43,16 @@ export const DEFAULT_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Fla
 /** Every mode bit the SDK knows about (bits 16-25); modes outside the classic four are accepted but unused. */
 export const MODE_MASK = 0x3ff0000;
 
+/** Message actions (Ably TM5): what a MESSAGE item does to the message its `serial` names. */
+export const MessageAction = {
+  CREATE: 0,
+  UPDATE: 1,
+  DELETE: 2,
+  META: 3,
+  SUMMARY: 4,
+  APPEND: 5,
+} as const;
+
 /** PresenceMessage actions (Ably TP2). */
 export const PresenceAction = {
   ABSENT: 0,

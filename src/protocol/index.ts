@@ -1,7 +1,15 @@
 export { type Codec, codecFor, type Format, jsonCodec, msgpackCodec, toJsonData } from './codec.ts';
-export { Action, DEFAULT_MODES, Flag, MODE_MASK, PresenceAction, type PresenceActionCode } from './constants.ts';
+export {
+  Action,
+  DEFAULT_MODES,
+  Flag,
+  MessageAction,
+  MODE_MASK,
+  PresenceAction,
+  type PresenceActionCode,
+} from './constants.ts';
 export { encodeOnce } from './frame-cache.ts';
 export { packMsgpack, unpackMsgpack } from './msgpack.ts';
 export { messageSize } from './size.ts';
-export type { ConnectionDetails, Data, Message, PresenceMessage, ProtocolMessage } from './types.ts';
+export type { ConnectionDetails, Data, Message, MessageVersion, PresenceMessage, ProtocolMessage } from './types.ts';
 export { MAX_ITEMS_PER_MESSAGE, toProtocolMessage } from './validate.ts';

@@ -3,6 +3,18 @@ import type { WireError } from '../errors/index.ts';
 /** Message or presence payload: a string, raw bytes, or null. Objects travel as JSON strings with `encoding: "json"`. */
 export type Data = string | Buffer | null;
 
+/**
+ * Who changed a message, when and why (Ably TM2s): `serial` is the serial of the event that made this version
+ * (a create's version serial is its own serial).
+ */
+export interface MessageVersion {
+  serial?: string;
+  timestamp?: number;
+  clientId?: string;
+  description?: string;
+  metadata?: Record<string, string>;
+}
+
 /** A channel message (Ably TM2). */
 export interface Message {
   id?: string;
@@ -14,9 +26,11 @@ export interface Message {
   timestamp?: number;
   extras?: Record<string, unknown>;
   serial?: string;
+  /** {@link MessageAction}; absent means create. */
   action?: number;
   /** REST only: publish on behalf of the realtime connection holding this key (Ably RSL1m); never sent out. */
   connectionKey?: string;
+  version?: MessageVersion;
 }
 
 /** A presence message (Ably TP3). */

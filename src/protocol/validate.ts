@@ -1,5 +1,5 @@
 import { ErrorInfo } from '../errors/index.ts';
-import type { Data, Message, PresenceMessage, ProtocolMessage } from './types.ts';
+import type { Data, Message, MessageVersion, PresenceMessage, ProtocolMessage } from './types.ts';
 
 /** Upper bound on items in one ProtocolMessage; anything larger is refused before any work is done on it. */
 export const MAX_ITEMS_PER_MESSAGE = 1000;
@@ -67,8 +67,27 @@ function itemList(o: Raw, key: string): Raw[] | undefined {
   return v.map((item) => (isObject(item) ? item : fail(`${key} items must be objects`)));
 }
 
+/** `version` of a message operation: what the operation says about itself (Ably MessageOperation). */
+function optVersion(o: Raw): MessageVersion | undefined {
+  const v = o.version;
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) return fail('version must be an object');
+  const metadata = v.metadata;
+  if (metadata !== undefined && metadata !== null) {
+    if (!isObject(metadata) || !Object.values(metadata).every((x) => typeof x === 'string'))
+      fail('version.metadata must map strings to strings');
+  }
+  return {
+    clientId: optString(v, 'clientId'),
+    description: optString(v, 'description'),
+    metadata: (metadata ?? undefined) as Record<string, string> | undefined,
+  };
+}
+
 function message(o: Raw): Message {
   return {
+    serial: optString(o, 'serial'),
+    version: optVersion(o),
     id: optString(o, 'id'),
     name: optString(o, 'name'),
     data: optData(o),

@@ -40,7 +40,7 @@ export async function getPresenceHistory(r: ChannelRequest): Promise<void> {
 
 /** GET /channels/{name}/messages: message history (start, end, direction, limit, from_serial). */
 export async function getMessages(r: ChannelRequest): Promise<void> {
-  const page = await r.node.history.messages(r.key, parseHistoryQuery(r.query));
+  const page = await r.node.messages.history(r.key, parseHistoryQuery(r.query));
   sendBody(r.req, r.res, r.query, 200, itemsForFormat(r, page.items), linkHeader('messages', r.query, page.next));
 }
 

@@ -65,14 +65,18 @@ export async function authed(r: RestRequest): Promise<AuthedRequest> {
  * Authenticates, then checks the channel name (40010) and that the capability grants `op` on it (40160).
  * `rawName` is the path segment, still percent-encoded as the SDK sends it (`encodeURIComponent`).
  */
-export async function channelRequest(r: RestRequest, rawName: string, op: Operation): Promise<ChannelRequest> {
+export async function channelRequest(r: RestRequest, rawName: string, op: Operation | Operation[]): Promise<ChannelRequest> {
   const a = await authed(r);
   const name = validateChannelName(decodeSegment(rawName), a.node.config.maxChannelNameLength);
-  if (!allows(a.identity.capability, name, op)) throw ErrorInfo.of('capabilityDenied', `${op} on channel ${name}`);
+  // A list means any one of them will do (message operations: the service then checks the exact one).
+  const ops = Array.isArray(op) ? op : [op];
+  if (!ops.some((o) => allows(a.identity.capability, name, o))) {
+    throw ErrorInfo.of('capabilityDenied', `${ops.join(' or ')} on channel ${name}`);
+  }
   return { ...a, name, key: channelKey(a.identity.appId, name) };
 }
 
-function decodeSegment(raw: string): string {
+export function decodeSegment(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {

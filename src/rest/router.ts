@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Operation } from '../auth/capability.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -8,6 +9,7 @@ import { getMessages, getPresence, getPresenceHistory, postMessages } from './ch
 import { getChannelStatus, listChannels } from './channel-status.ts';
 import { chatOccupancyRoutes } from './chat/occupancy-route.ts';
 import { channelRequest, type Health, type RestRequest, type RestState } from './context.ts';
+import { getMessage, getMessageVersions, patchMessage } from './message-routes.ts';
 import { getMetrics } from './metrics-route.ts';
 import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
@@ -15,6 +17,9 @@ import { revokeTokens } from './revoke-route.ts';
 import type { Handler, Route } from './route.ts';
 import { getStats } from './stats-route.ts';
 import { requestToken } from './token-route.ts';
+
+/** Any of these lets a request reach a message operation; MessageService then checks the one it needs. */
+const MESSAGE_OPERATIONS: Operation[] = ['message-update-own', 'message-update-any', 'message-delete-own', 'message-delete-any'];
 
 /**
  * Every REST route. A path that matches with another method is 405 (40500); a path that matches nothing is 404
@@ -43,6 +48,19 @@ const ROUTES: Route[] = [
     methods: {
       GET: async (r, [ch]) => getMessages(await channelRequest(r, ch as string, 'history')),
       POST: async (r, [ch]) => postMessages(await channelRequest(r, ch as string, 'publish')),
+    },
+  },
+  {
+    path: /^\/channels\/([^/]+)\/messages\/([^/]+)$/,
+    methods: {
+      GET: async (r, [ch, serial]) => getMessage(await channelRequest(r, ch as string, 'history'), serial as string),
+      PATCH: async (r, [ch, serial]) => patchMessage(await channelRequest(r, ch as string, MESSAGE_OPERATIONS), serial as string),
+    },
+  },
+  {
+    path: /^\/channels\/([^/]+)\/messages\/([^/]+)\/versions$/,
+    methods: {
+      GET: async (r, [ch, serial]) => getMessageVersions(await channelRequest(r, ch as string, 'history'), serial as string),
     },
   },
   {

@@ -66,8 +66,13 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   const redis = config.redisUrl ? createRedisMode(config, clock, logger, metrics) : undefined;
   const backends = redis?.deps ?? {
     presenceStore: new MemoryPresenceStore(),
-    broker: new MemoryBroker(),
-    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+    // The epoch starts at process start, so a restarted server's serials sort after the previous process's.
+    broker: new MemoryBroker(clock.now()),
+    history: new MemoryHistoryStore(clock, {
+      maxAge: config.historyMaxAge,
+      maxPerChannel: config.historyMaxPerChannel,
+      maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
+    }),
   };
   const integrationStores = redis?.integrations ?? { devices: new MemoryDeviceRegistry(), queue: new MemoryDeliveryQueue(clock) };
   const integrations = new Integrations({

@@ -21,6 +21,7 @@ import { RedisConnectionDirectory } from '../store/redis/redis-connection-direct
 import { RedisDeliveryQueue } from '../store/redis/redis-delivery-queue.ts';
 import { RedisDeviceRegistry } from '../store/redis/redis-device-registry.ts';
 import { RedisHistoryStore } from '../store/redis/redis-history-store.ts';
+import { RedisMessageStore } from '../store/redis/redis-message-store.ts';
 import { RedisNodeRegistry } from '../store/redis/redis-node-registry.ts';
 import { RedisOccupancyStore } from '../store/redis/redis-occupancy-store.ts';
 import { RedisPresenceStore } from '../store/redis/redis-presence-store.ts';
@@ -28,7 +29,7 @@ import type { Clock, TimerHandle } from '../time/clock.ts';
 
 /** Cluster mode's backends for the Node, plus the lifecycle the composition root drives. */
 export interface RedisMode {
-  deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'directory' | 'occupancyStore'>;
+  deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'messageStore' | 'directory' | 'occupancyStore'>;
   /** Shared device sets and webhook queues, so transitions happen once and deliveries survive a node. */
   integrations: { devices: DeviceRegistry; queue: DeliveryQueue };
   /** Connects to Redis (rejects if unreachable) and starts heartbeats, reaping and sweeping for `node`. */
@@ -62,12 +63,16 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     numberingTtl: config.historyMaxAge,
     // As long as a connection can resume anywhere (its state outlives a dead node by nodeDownTimeout).
     retransmitWindow: config.connectionStateTtl + config.nodeDownTimeout,
+    // Wall time for a fresh epoch, so a numbering begun after Redis lost one sorts after it.
+    now: () => clock.now(),
   };
   const broker = new RedisBroker(clients, keys, brokerOptions);
   const history = new RedisHistoryStore(clients.command, keys, clock, {
     maxAge: config.historyMaxAge,
     maxPerChannel: config.historyMaxPerChannel,
+    maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
   });
+  const messageStore = new RedisMessageStore(clients.command, keys, { ttl: config.historyMaxAge });
   const bus = new RedisBus(clients, keys);
   const link = new RedisLink(clients);
   if (metrics) watchRedis(metrics, clients, link);
@@ -86,7 +91,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
   let cluster: Cluster | undefined;
   let probeTimer: TimerHandle | undefined;
   return {
-    deps: { presenceStore, broker, history, directory, occupancyStore },
+    deps: { presenceStore, broker, history, messageStore, directory, occupancyStore },
     integrations: {
       devices: new RedisDeviceRegistry(clients.command, keys),
       queue: new RedisDeliveryQueue(clients.command, keys),

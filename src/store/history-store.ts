@@ -1,7 +1,12 @@
 import type { Message, PresenceMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from './broker.ts';
 
-export type HistoryKind = 'messages' | 'presence';
+/**
+ * `messages`: events that create messages (what history lists); `operations`: events that change a message
+ * (update, delete, append; src/messages), kept apart so a long stream of appends never pushes messages out of the
+ * count limit; `presence`: presence events.
+ */
+export type HistoryKind = 'messages' | 'operations' | 'presence';
 
 /** A history query, as REST receives it (Ably RSL2 / RSP4). Times are inclusive, in ms. */
 export interface HistoryQuery {
@@ -30,17 +35,27 @@ export interface HistoryStore {
   messages(channel: string, query: HistoryQuery): Promise<HistoryPage<Message>>;
   presence(channel: string, query: HistoryQuery): Promise<HistoryPage<PresenceMessage>>;
   /**
-   * MESSAGE events with seq > `afterSeq`, oldest first; undefined when some were already evicted (continuity lost).
+   * MESSAGE events (creates and operations) with seq > `afterSeq`, oldest first; undefined when some were already
+   * evicted (continuity lost).
    */
   messagesAfter(channel: string, afterSeq: number): Promise<ChannelEvent[] | undefined>;
   /** Every retained MESSAGE event (those with a timestamp at or after `since`, when given), oldest first (rewind). */
   recentMessages(channel: string, since?: number): Promise<ChannelEvent[]>;
+  /** The retained `messages` event numbered `seq`, if any (finds the message a serial names). */
+  messageEvent(channel: string, seq: number): Promise<ChannelEvent | undefined>;
 }
 
 /**
  * Items of an event with the fields the SDK would inherit from the ProtocolMessage filled in (Ably TM2a/TP3a),
  * as REST history returns them.
  */
+/** Merges two seq-ordered event lists into one. */
+export function mergeBySeq(a: ChannelEvent[], b: ChannelEvent[]): ChannelEvent[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  return [...a, ...b].sort((x, y) => x.seq - y.seq);
+}
+
 export function flattenItems<T extends Message | PresenceMessage>(event: ChannelEvent, items: T[]): T[] {
   const pm = event.message;
   return items.map((item, i) => ({

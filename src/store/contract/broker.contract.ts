@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
-import { parseSerial } from '../serial.ts';
+import { messageSerial, parseSerial } from '../serial.ts';
 
 /** `broker` and `peer` act as two nodes on one backend. */
 export interface BrokerHarness {
@@ -57,12 +57,30 @@ export function runBrokerContract(o: BrokerContractOptions): void {
       for (const e of events) {
         assert.equal(parseSerial(e.serial)?.epoch, before?.epoch);
         assert.equal(e.message.channelSerial, e.serial);
-        assert.equal(e.message.messages?.[0]?.serial, `${e.serial}:0`);
+        assert.equal(e.message.messages?.[0]?.serial, messageSerial(e.serial, 0));
         assert.equal(e.origin, 'conn-1');
         assert.equal(e.channel, CH);
       }
       assert.equal(await broker.currentSerial(CH), events[2]?.serial);
       assert.equal(parseSerial(await broker.currentSerial('app:other'))?.seq, 0);
+    });
+
+    it('serials sort as strings in publish order (fixed width: event 9 sorts before event 10)', async (t) => {
+      const { broker } = await o.create(t);
+      const serials: string[] = [];
+      for (let i = 0; i < 12; i++) serials.push((await broker.publish(CH, msg(i))).message.messages?.[0]?.serial as string);
+      assert.deepEqual([...serials].sort(), serials);
+    });
+
+    it('an item that names a serial (a message operation) keeps it and gets the event serial as version.serial', async (t) => {
+      const { broker } = await o.create(t);
+      const created = await broker.publish(CH, msg(0));
+      const target = created.message.messages?.[0]?.serial as string;
+      const op = await broker.publish(CH, { action: Action.MESSAGE, messages: [{ action: 5, serial: target, data: 'x' }] });
+      const item = op.message.messages?.[0];
+      assert.equal(item?.serial, target);
+      assert.equal(item?.version?.serial, messageSerial(op.serial, 0));
+      assert.ok((item?.version?.serial as string) > target);
     });
 
     it('delivers subscribed channels once each, in order, and stops after unsubscribe', async (t) => {

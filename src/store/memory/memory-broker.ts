@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { ProtocolMessage } from '../../protocol/index.ts';
+import { systemClock } from '../../time/clock.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
-import { formatSerial } from '../serial.ts';
+import { formatSerial, newEpoch } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
 
 /**
@@ -9,10 +9,15 @@ import { stampSerial } from '../stamp.ts';
  * clients resuming after a restart correctly get no RESUMED.
  */
 export class MemoryBroker implements Broker {
-  private readonly epoch = randomBytes(4).toString('hex');
+  private readonly epoch: string;
   private readonly seqs = new Map<string, number>();
   private readonly subscribed = new Set<string>();
   private handler: (event: ChannelEvent) => void = () => {};
+
+  /** `startedAt` (ms) begins the epoch, so the numbering of a restarted process sorts after the previous one's. */
+  constructor(startedAt: number = systemClock.now()) {
+    this.epoch = newEpoch(startedAt);
+  }
 
   async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {
     const seq = (this.seqs.get(channel) ?? 0) + 1;

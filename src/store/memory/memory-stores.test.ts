@@ -1,10 +1,12 @@
 import { ManualClock } from '../../time/manual-clock.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
+import { runMessageStoreContract } from '../contract/message-store.contract.ts';
 import { runOccupancyStoreContract } from '../contract/occupancy-store.contract.ts';
 import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
 import { MemoryBroker } from './memory-broker.ts';
 import { MemoryHistoryStore } from './memory-history-store.ts';
+import { MemoryMessageStore } from './memory-message-store.ts';
 import { MemoryOccupancyStore } from './memory-occupancy-store.ts';
 import { MemoryPresenceStore } from './memory-presence-store.ts';
 
@@ -40,4 +42,9 @@ runOccupancyStoreContract({
     const store = new MemoryOccupancyStore();
     return { store, peer: store };
   },
+});
+
+runMessageStoreContract({
+  name: 'memory',
+  create: async () => new MemoryMessageStore(new ManualClock(), { maxAge: 60_000, maxPerChannel: 100 }),
 });

@@ -1,3 +1,7 @@
+import type { HistoryKind } from '../history-store.ts';
+
+const HISTORY_PREFIX: Record<HistoryKind, string> = { messages: 'hm', operations: 'ho', presence: 'hp' };
+
 /**
  * Every Redis key Rollcall uses, in one place. Keys of one channel share the hash tag `{appId:channel}` and keys of
  * one connection share `{c:connectionId}`, so each Lua script touches a single hash slot (Redis Cluster safe).
@@ -68,12 +72,27 @@ export class RedisKeys {
   }
 
   /** ZSET seq → `<16-digit timestamp><msgpack event>`, and the highest seq evicted from it. */
-  history(kind: 'messages' | 'presence', channel: string): string {
-    return this.channel(kind === 'messages' ? 'hm' : 'hp', channel);
+  history(kind: HistoryKind, channel: string): string {
+    return this.channel(HISTORY_PREFIX[kind], channel);
   }
 
-  evicted(kind: 'messages' | 'presence', channel: string): string {
-    return this.channel(kind === 'messages' ? 'hme' : 'hpe', channel);
+  evicted(kind: HistoryKind, channel: string): string {
+    return this.channel(`${HISTORY_PREFIX[kind]}e`, channel);
+  }
+
+  /** HASH message serial → the message's latest version without its data (src/messages: operated-on messages). */
+  messageHeads(channel: string): string {
+    return this.channel('mh', channel);
+  }
+
+  /** STRING: the latest data of one operated-on message (appends use APPEND: no rewrite per token). */
+  messageData(channel: string, serial: string): string {
+    return `${this.channel('md', channel)}:${serial}`;
+  }
+
+  /** LIST: the operations on one message, oldest first (its versions). */
+  messageOperations(channel: string, serial: string): string {
+    return `${this.channel('mo', channel)}:${serial}`;
   }
 
   /** HASH: the connection's state for resume on any node and the node that owns it. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { decodeClusterMessage, encodeClusterMessage } from '../../cluster/cluster-message.ts';
 import { Action, type ProtocolMessage } from '../../protocol/index.ts';
+import { systemClock } from '../../time/clock.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
-import { type ChannelSerial, formatSerial, parseSerial } from '../serial.ts';
+import { type ChannelSerial, formatSerial, newEpoch, parseSerial } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
@@ -25,6 +25,11 @@ export interface RedisBrokerOptions {
    * retransmit unacknowledged publishes. 0 turns the check off.
    */
   retransmitWindow: number;
+  /**
+   * Wall time for a fresh epoch (used only if the channel has none in Redis: first use, or Redis lost it and no
+   * node remembers it), so the new numbering sorts after the lost one as long as the nodes' clocks roughly agree.
+   */
+  now?: () => number;
 }
 
 /**
@@ -63,7 +68,7 @@ export class RedisBroker implements Broker {
           this.clients.command,
           [k.seq(channel), k.epoch(channel), k.publishers(channel), k.publishedAt(channel)],
           [
-            last?.epoch ?? newEpoch(),
+            last?.epoch ?? newEpoch((this.options.now ?? systemClock.now)()),
             k.events(channel),
             payload,
             this.options.sharded ? '1' : '0',
@@ -118,7 +123,7 @@ export class RedisBroker implements Broker {
       currentScript.run(
         this.clients.command,
         [k.seq(channel), k.epoch(channel)],
-        [last?.epoch ?? newEpoch(), this.options.numberingTtl, last?.seq ?? 0],
+        [last?.epoch ?? newEpoch((this.options.now ?? systemClock.now)()), this.options.numberingTtl, last?.seq ?? 0],
       ),
     );
     return String(reply);
@@ -162,6 +167,3 @@ function publishSerial(message: ProtocolMessage, origin: string | undefined): nu
   const serial = Number(message.id.slice(origin.length + 1));
   return Number.isSafeInteger(serial) && serial >= 0 ? serial : undefined;
 }
-
-/** A fresh epoch, used only if the channel has none in Redis (first use, or Redis lost it). */
-const newEpoch = (): string => randomBytes(4).toString('hex');

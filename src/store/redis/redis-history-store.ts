@@ -3,7 +3,7 @@ import type { Message, PresenceMessage } from '../../protocol/index.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { ChannelEvent } from '../broker.ts';
 import { pageEvents } from '../history-page.ts';
-import type { HistoryKind, HistoryPage, HistoryQuery, HistoryStore } from '../history-store.ts';
+import { type HistoryKind, type HistoryPage, type HistoryQuery, type HistoryStore, mergeBySeq } from '../history-store.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -15,6 +15,8 @@ const readScript = new LuaScript('history-read');
 export interface RedisHistoryLimits {
   maxAge: number;
   maxPerChannel: number;
+  /** Count limit of the `operations` kind (default: maxPerChannel). */
+  maxOperationsPerChannel?: number;
 }
 
 /** Timestamps lead each entry as 16 digits, so the retention scripts can read an entry's age without decoding it. */
@@ -41,7 +43,7 @@ export class RedisHistoryStore implements HistoryStore {
       appendScript.run(
         this.redis,
         [this.keys.history(kind, event.channel), this.keys.evicted(kind, event.channel)],
-        [event.seq, entry, this.limits.maxPerChannel, this.clock.now() - this.limits.maxAge, this.limits.maxAge],
+        [event.seq, entry, this.maxCount(kind), this.clock.now() - this.limits.maxAge, this.limits.maxAge],
       ),
     );
   }
@@ -57,9 +59,23 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async messagesAfter(channel: string, afterSeq: number): Promise<ChannelEvent[] | undefined> {
-    const { evicted, events } = await this.read('messages', channel, afterSeq);
-    if (afterSeq < evicted) return undefined;
-    return events;
+    const [created, changed] = await Promise.all([
+      this.read('messages', channel, afterSeq),
+      this.read('operations', channel, afterSeq),
+    ]);
+    if (afterSeq < created.evicted || afterSeq < changed.evicted) return undefined;
+    return mergeBySeq(created.events, changed.events);
+  }
+
+  async messageEvent(channel: string, seq: number): Promise<ChannelEvent | undefined> {
+    const [entry] = await guard(this.redis.zrangebyscoreBuffer(this.keys.history('messages', channel), seq, seq));
+    if (!entry) return undefined;
+    const event = unpackValue<ChannelEvent>(entry.subarray(TS_DIGITS));
+    return (event.message.timestamp ?? 0) < this.clock.now() - this.limits.maxAge ? undefined : event;
+  }
+
+  private maxCount(kind: HistoryKind): number {
+    return kind === 'operations' ? (this.limits.maxOperationsPerChannel ?? this.limits.maxPerChannel) : this.limits.maxPerChannel;
   }
 
   async recentMessages(channel: string, since = 0): Promise<ChannelEvent[]> {

@@ -8,6 +8,7 @@ import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import { ManualClock } from '../../time/manual-clock.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
+import { runMessageStoreContract } from '../contract/message-store.contract.ts';
 import { runOccupancyStoreContract } from '../contract/occupancy-store.contract.ts';
 import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
 import { RedisKeys } from './keys.ts';
@@ -15,6 +16,7 @@ import { RedisBroker } from './redis-broker.ts';
 import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from './redis-client.ts';
 import { RedisConnectionDirectory } from './redis-connection-directory.ts';
 import { RedisHistoryStore } from './redis-history-store.ts';
+import { RedisMessageStore } from './redis-message-store.ts';
 import { RedisOccupancyStore } from './redis-occupancy-store.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
 
@@ -86,6 +88,12 @@ for (const topology of redisTopologies()) {
       const c = await clients(t);
       return { store: new RedisHistoryStore(c.command, new RedisKeys(redis.prefix(t)), clock, limits), clock };
     },
+  });
+
+  runMessageStoreContract({
+    name: `redis ${topology}`,
+    skipAll,
+    create: async (t) => new RedisMessageStore((await clients(t)).command, new RedisKeys(redis.prefix(t)), { ttl: 60_000 }),
   });
 
   describe(`RedisPresenceStore (${topology}): re-assertion after a wrongful removal`, { skip: skipAll }, () => {

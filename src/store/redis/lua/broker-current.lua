@@ -10,4 +10,4 @@ end
 if epoch == ARGV[1] and tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[3]) then
   redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
 end
-return epoch .. '-' .. (redis.call('GET', KEYS[1]) or '0')
+return epoch .. '-' .. string.format('%012d', tonumber(redis.call('GET', KEYS[1]) or '0'))

@@ -46,7 +46,7 @@ end
 if epoch == ARGV[1] and tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[6]) then
   redis.call('SET', KEYS[1], ARGV[6])
 end
-local serial = epoch .. '-' .. redis.call('INCR', KEYS[1])
+local serial = epoch .. '-' .. string.format('%012d', redis.call('INCR', KEYS[1]))
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 if ARGV[4] == '1' then
