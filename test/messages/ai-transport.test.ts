@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { Invocation } from '@ably/ai-transport';
 import { createAgentSession, createClientSession, createUIMessageCodec } from '@ably/ai-transport/vercel';
 import type { UIMessage, UIMessageChunk } from 'ai';
+import { TcpProxy } from '../cluster/cluster-helpers.ts';
+import { connectionState } from '../helpers/server.ts';
 import { BACKENDS } from './backends.ts';
 
 const codec = createUIMessageCodec();
@@ -27,7 +29,7 @@ function viewUntil(session: ReturnType<typeof createClientSession>, predicate: (
 }
 
 /** A model's output: the UI message chunks of one text reply, one chunk per token; `gate` paces the tokens. */
-function reply(tokens: string[], gate?: (i: number) => Promise<void>): ReadableStream<UIMessageChunk> {
+function reply(tokens: string[], gate?: (i: number) => Promise<void>, signal?: AbortSignal): ReadableStream<UIMessageChunk> {
   let i = 0;
   return new ReadableStream<UIMessageChunk>({
     start(c) {
@@ -37,6 +39,11 @@ function reply(tokens: string[], gate?: (i: number) => Promise<void>): ReadableS
     async pull(c) {
       if (i < tokens.length) {
         await gate?.(i);
+        // A model stops generating when the run is cancelled.
+        if (signal?.aborted) {
+          c.close();
+          return;
+        }
         c.enqueue({ type: 'text-delta', id: 't1', delta: tokens[i] as string });
         i++;
         return;
@@ -46,6 +53,13 @@ function reply(tokens: string[], gate?: (i: number) => Promise<void>): ReadableS
       c.close();
     },
   });
+}
+
+/** A gate the test opens: tokens wait at `at` until `open()`. */
+function gateAt(at: number): { wait: (i: number) => Promise<void>; open: () => void } {
+  let open = () => {};
+  const opened = new Promise<void>((r) => (open = r));
+  return { wait: (i) => (i === at ? opened : Promise.resolve()), open: () => open() };
 }
 
 const userMessage = (text: string): UIMessage => ({ id: `u-${text}`, role: 'user', parts: [{ type: 'text', text }] });
@@ -87,6 +101,81 @@ for (const backend of BACKENDS) {
       await viewUntil(fresh, () => assistantText(fresh) === full);
       const roles = fresh.view.getMessages().map((m) => (m.message as UIMessage).role);
       assert.deepEqual(roles, ['user', 'assistant']);
+    });
+
+    it('a device joining mid-stream and a client dropping mid-stream both end with the exact full text', async (t) => {
+      const [a, b] = await backend.start(t);
+      const channelName = 'ai:devices';
+      const proxy = new TcpProxy(a.port);
+      await proxy.listen(t);
+      const phoneClient = a.realtime({ clientId: 'user', port: proxy.port });
+      const phone = createClientSession({ client: phoneClient, channelName });
+      await phone.connect();
+      t.after(() => phone.close());
+      const run = await phone.view.send(codec.createUserMessage(userMessage('stream please')));
+
+      const agent = createAgentSession({ client: b.realtime({ clientId: 'agent' }), channelName });
+      await agent.connect();
+      t.after(() => agent.end());
+      const agentRun = agent.createRun(Invocation.fromJSON(run.toInvocation().toJSON()));
+      while (agentRun.view.hasOlder()) await agentRun.view.loadOlder();
+      await agentRun.start();
+      const tokens = Array.from({ length: 200 }, (_, i) => `t${i} `);
+      const half = gateAt(100);
+      const piped = agentRun.pipe(reply(tokens, half.wait));
+      const sofar = tokens.slice(0, 100).join('');
+      await viewUntil(phone, () => assistantText(phone) === sofar);
+
+      // A second device joins while the reply is half written, on the other node.
+      const laptop = createClientSession({ client: b.realtime({ clientId: 'user' }), channelName });
+      await laptop.connect();
+      t.after(() => laptop.close());
+      while (laptop.view.hasOlder()) await laptop.view.loadOlder();
+
+      // The phone loses its connection; the rest of the reply is written while it is away.
+      phoneClient.connection.once('disconnected', () => half.open());
+      proxy.dropAll();
+      await piped;
+      await agentRun.end({ reason: 'complete' });
+      await connectionState(phoneClient, 'connected');
+
+      const full = tokens.join('');
+      await viewUntil(laptop, () => assistantText(laptop) === full);
+      await viewUntil(phone, () => assistantText(phone) === full);
+      assert.equal(assistantText(phone), full, 'no gap and no duplicate after the resume');
+      assert.equal(assistantText(laptop), full, 'the late device has the text from before it joined, once');
+    });
+
+    it('cancel stops the stream and keeps the partial text', async (t) => {
+      const [a, b] = await backend.start(t);
+      const channelName = 'ai:cancel';
+      const user = createClientSession({ client: a.realtime({ clientId: 'user' }), channelName });
+      await user.connect();
+      t.after(() => user.close());
+      const run = await user.view.send(codec.createUserMessage(userMessage('never mind')));
+      const agent = createAgentSession({ client: b.realtime({ clientId: 'agent' }), channelName });
+      await agent.connect();
+      t.after(() => agent.end());
+      const agentRun = agent.createRun(Invocation.fromJSON(run.toInvocation().toJSON()));
+      while (agentRun.view.hasOlder()) await agentRun.view.loadOlder();
+      await agentRun.start();
+      const tokens = Array.from({ length: 100 }, (_, i) => `c${i} `);
+      // Token 30 waits until the agent sees the cancel.
+      const aborted = new Promise<void>((r) => agentRun.abortSignal.addEventListener('abort', () => r(), { once: true }));
+      const piped = agentRun.pipe(reply(tokens, (i) => (i === 30 ? aborted : Promise.resolve()), agentRun.abortSignal));
+      const partial = tokens.slice(0, 30).join('');
+      await viewUntil(user, () => assistantText(user) === partial);
+      await run.cancel();
+      await piped;
+      await agentRun.end({ reason: 'cancelled' });
+
+      const fresh = createClientSession({ client: b.realtime({ clientId: 'observer' }), channelName });
+      await fresh.connect();
+      t.after(() => fresh.close());
+      while (fresh.view.hasOlder()) await fresh.view.loadOlder();
+      await viewUntil(fresh, () => (assistantText(fresh) ?? '').length > 0);
+      assert.equal(assistantText(fresh), partial, 'the partial text is kept, and nothing after the cancel');
+      assert.equal(assistantText(user), partial);
     });
   });
 }
