@@ -35,6 +35,7 @@ export interface LightPresenceItem {
   connectionId: string;
   data?: unknown;
   timestamp?: number;
+  res?: Array<{ serials: string[] }>;
 }
 
 export interface LightMessage {
@@ -58,6 +59,8 @@ interface Wire {
   connectionDetails?: { connectionKey: string };
   id?: string;
   timestamp?: number;
+  /** ACK: per acknowledged message, the serials assigned. */
+  res?: Array<{ serials: string[] }>;
 }
 
 /** What the client sends: any ProtocolMessage fields. */
@@ -112,7 +115,7 @@ export class LightClient {
   private msgSerial = 0;
   private readonly channels = new Map<string, ChannelView>();
   private readonly waiters = new Set<() => boolean>();
-  private readonly acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly acks = new Map<number, { resolve: (res?: Wire['res']) => void; reject: (e: Error) => void }>();
   /** Called for every presence item applied (after SYNC/PRESENCE handling). */
   onPresence: ((channel: string, item: LightPresenceItem, at: number, sync: boolean) => void) | undefined;
   onMessage: ((channel: string, message: LightMessage, at: number) => void) | undefined;
@@ -169,16 +172,27 @@ export class LightClient {
   /** PRESENCE with one item per clientId (own clientId when omitted); resolves on ACK. */
   enter(channel: string, data?: string, clientIds?: string[], action = 2): Promise<void> {
     const presence = clientIds ? clientIds.map((clientId) => ({ action, clientId, data })) : [{ action, data }];
-    return this.sendAcked({ action: A.PRESENCE, channel, presence });
+    return this.sendAcked({ action: A.PRESENCE, channel, presence }).then(() => {});
   }
 
   leave(channel: string): Promise<void> {
-    return this.sendAcked({ action: A.PRESENCE, channel, presence: [{ action: 3 }] });
+    return this.sendAcked({ action: A.PRESENCE, channel, presence: [{ action: 3 }] }).then(() => {});
   }
 
   /** MESSAGE publish; resolves on ACK. */
   publish(channel: string, name: string, data: string): Promise<void> {
-    return this.sendAcked({ action: A.MESSAGE, channel, messages: [{ name, data }] });
+    return this.sendAcked({ action: A.MESSAGE, channel, messages: [{ name, data }] }).then(() => {});
+  }
+
+  /** MESSAGE publish of one message; resolves with its serial (from the ACK). */
+  async publishForSerial(channel: string, name: string, data: string): Promise<string> {
+    const res = await this.sendAcked({ action: A.MESSAGE, channel, messages: [{ name, data }] });
+    return String(res?.[0]?.serials[0]);
+  }
+
+  /** Appends `data` to the message `serial` (a message.append operation); resolves on ACK. */
+  append(channel: string, serial: string, data: string): Promise<void> {
+    return this.sendAcked({ action: A.MESSAGE, channel, messages: [{ action: 5, serial, data }] }).then(() => {});
   }
 
   /** Sends a pre-encoded frame as-is (ceiling relay traffic). */
@@ -213,7 +227,7 @@ export class LightClient {
     this.ws.close();
   }
 
-  private sendAcked(message: Outbound): Promise<void> {
+  private sendAcked(message: Outbound): Promise<Wire['res']> {
     const serial = this.msgSerial++;
     this.send({ ...message, msgSerial: serial });
     return new Promise((resolve, reject) => this.acks.set(serial, { resolve, reject }));
@@ -240,7 +254,7 @@ export class LightClient {
         for (let s = m.msgSerial ?? 0; s < (m.msgSerial ?? 0) + (m.count ?? 1); s++) {
           const w = this.acks.get(s);
           this.acks.delete(s);
-          if (m.action === A.ACK) w?.resolve();
+          if (m.action === A.ACK) w?.resolve(m.res);
           else w?.reject(new Error(`NACK ${m.error?.code}: ${m.error?.message}`));
         }
         break;

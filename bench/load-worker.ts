@@ -268,6 +268,34 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
     return { t0, sent };
   },
 
+  /**
+   * Client 0 creates one message and appends `count` tokens to it (each token's data is its send time, so
+   * receivers measure delivery latency), keeping at most `window` appends unacknowledged, as a streaming agent
+   * does. Resolves when every append is acknowledged, with the message's serial.
+   */
+  async stream(a: { channel: string; count: number; window: number }) {
+    const pub = clients[0] as LightClient;
+    const t0 = wallNow();
+    const serial = await pub.publishForSerial(a.channel, 'reply', `${wallNow()} `);
+    let sent = 0;
+    let inFlight = 0;
+    await new Promise<void>((resolve, reject) => {
+      const pump = () => {
+        while (inFlight < a.window && sent < a.count) {
+          sent++;
+          inFlight++;
+          pub.append(a.channel, serial, `${wallNow()} `).then(() => {
+            inFlight--;
+            if (sent >= a.count && inFlight === 0) resolve();
+            else pump();
+          }, reject);
+        }
+      };
+      pump();
+    });
+    return { t0, serial, acked: wallNow() };
+  },
+
   async closeAll() {
     for (const c of clients) c.close();
     clients = [];
