@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCodes, ErrorInfo } from '../errors/index.ts';
-import { prepareMessages, publishEvent } from '../node/publish.ts';
+import { isOperation } from '../messages/fold.ts';
+import { prepareMessages, publishEvent, publishMixed } from '../node/publish.ts';
 import { Action, jsonCodec, type Message, type ProtocolMessage, toProtocolMessage } from '../protocol/index.ts';
 import type { ChannelRequest, PublishResult } from './context.ts';
 import { readBody } from './read-body.ts';
@@ -59,13 +60,17 @@ export async function publishDecoded(r: ChannelRequest, decoded: Message[]): Pro
   const publish = async (): Promise<PublishResult> => {
     // Without client ids the event's own id is the messageId (batch results report one per channel).
     const id = messageId ?? `rest-${randomBytes(9).toString('base64url')}`;
-    const serials = await publishEvent(r.node, r.key, {
+    const envelope = {
       action: Action.MESSAGE,
       channel: r.name,
       id,
       timestamp: r.node.clock.now(),
       messages,
-    });
+    };
+    // Operations posted as messages (action update/delete/append with a serial) are applied as such, each its own event.
+    const serials = messages.some((m) => isOperation(m.action))
+      ? await publishMixed(r.node, r.key, envelope, { identity: r.identity, requestId: id }, messages)
+      : await publishEvent(r.node, r.key, envelope);
     return { channel: r.name, messageId: id, serials };
   };
   if (!ids.every((id) => id !== undefined)) return publish();
