@@ -144,6 +144,16 @@ for (const backend of BACKENDS) {
         assert.equal(m.serial, serial);
         assert.equal(m.data, 'Hello World');
         assert.equal(m.version?.serial, versionSerial);
+
+        // ably-js's own flow (realtime/updates-deletes): detach, set rewind, subscribe (which attaches once).
+        await pub.detach();
+        await pub.setOptions({ params: { rewind: '1' } });
+        const again = next(pub, () => true);
+        await pub.attach();
+        const whole = await again;
+        assert.equal(whole.action, 'message.update');
+        assert.equal(whole.data, 'Hello World');
+        assert.deepEqual(pub.params, { rewind: '1' });
       });
 
       it('a client attaching mid-stream gets the text so far as an update, then the appends', async (t) => {
