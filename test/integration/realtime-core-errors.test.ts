@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type * as Ably from 'ably';
 import { Action } from '../../src/protocol/constants.ts';
+import { messageSerial } from '../../src/store/serial.ts';
 import { type Frame, RawClient } from '../helpers/raw-client.ts';
 import { Collector, connectionState, PROTOCOLS, type Protocol, startServer, type TestServer } from '../helpers/server.ts';
 
@@ -199,7 +200,7 @@ for (const protocol of PROTOCOLS) {
       assert.equal(delivered.connectionId, publisher.connection.id);
       assert.equal(typeof delivered.timestamp, 'number');
       assert.equal(typeof delivered.channelSerial, 'string');
-      assert.equal(item.serial, `${delivered.channelSerial}:0`);
+      assert.equal(item.serial, messageSerial(delivered.channelSerial as string, 0));
       assert.deepEqual(result, { serials: [item.serial] });
 
       raw.send({ action: Action.MESSAGE, channel: 'wire', msgSerial: 0, messages: [{ name: 'a' }, { name: 'b' }] });
