@@ -62,12 +62,20 @@ function gateAt(at: number): { wait: (i: number) => Promise<void>; open: () => v
   return { wait: (i) => (i === at ? opened : Promise.resolve()), open: () => open() };
 }
 
+/**
+ * The synthetic "model" emits its tokens as fast as the agent can send them, far faster than a real one: above the
+ * default maxInboundRate (250 operations/s per connection) appends would be refused with 42910, so the tests raise it.
+ */
+const SERVER = { maxInboundRate: 100_000 };
+
 const userMessage = (text: string): UIMessage => ({ id: `u-${text}`, role: 'user', parts: [{ type: 'text', text }] });
 
 for (const backend of BACKENDS) {
   describe(`@ably/ai-transport 0.8.0 with the Vercel codec (${backend.name})`, { skip: backend.skip }, () => {
-    it('a prompt and a long streamed reply reach the client whole; history gives one entry per message', async (t) => {
-      const [a, b] = await backend.start(t);
+    it('a prompt and a long streamed reply reach the client whole; history gives one entry per message', {
+      timeout: 60_000,
+    }, async (t) => {
+      const [a, b] = await backend.start(t, SERVER);
       const channelName = 'ai:long';
       const user = createClientSession({ client: a.realtime({ clientId: 'user' }), channelName });
       await user.connect();
@@ -103,8 +111,10 @@ for (const backend of BACKENDS) {
       assert.deepEqual(roles, ['user', 'assistant']);
     });
 
-    it('a device joining mid-stream and a client dropping mid-stream both end with the exact full text', async (t) => {
-      const [a, b] = await backend.start(t);
+    it('a device joining mid-stream and a client dropping mid-stream both end with the exact full text', {
+      timeout: 60_000,
+    }, async (t) => {
+      const [a, b] = await backend.start(t, SERVER);
       const channelName = 'ai:devices';
       const proxy = new TcpProxy(a.port);
       await proxy.listen(t);
@@ -146,8 +156,8 @@ for (const backend of BACKENDS) {
       assert.equal(assistantText(laptop), full, 'the late device has the text from before it joined, once');
     });
 
-    it('cancel stops the stream and keeps the partial text', async (t) => {
-      const [a, b] = await backend.start(t);
+    it('cancel stops the stream and keeps the partial text', { timeout: 60_000 }, async (t) => {
+      const [a, b] = await backend.start(t, SERVER);
       const channelName = 'ai:cancel';
       const user = createClientSession({ client: a.realtime({ clientId: 'user' }), channelName });
       await user.connect();
