@@ -44,14 +44,14 @@ async function received(workers: Child[], counts: number[], perClient: number) {
 const lat = (l: number[]) => `p50 ${fmtMs(percentile(l, 50))}, p99 ${fmtMs(percentile(l, 99))}`;
 
 /**
- * 10. Token streaming (AI Transport's pattern): one agent creates a message and appends 1,000 tokens to it, with
+ * 11. Token streaming (AI Transport's pattern): one agent creates a message and appends 1,000 tokens to it, with
  * K subscribers. Appends/s is the rate the agent's appends complete (acknowledged and delivered to all); latency is
  * send to receipt per token; history size is what `GET …/messages` holds after the stream (one entry with the
  * whole text, not one per token). The ceiling relays 1,000 frames of the same shape through a bare `ws` relay.
  */
 register({
   name: 'token-stream',
-  title: '10 token streaming',
+  title: '11 token streaming',
   sizes: { quick: [100], full: [100] },
   async run(ctx, k) {
     const ceiling = await ctx.startCeiling();
@@ -93,7 +93,7 @@ register({
     const ratio = rate / cRate;
     return [
       {
-        scenario: '10 token streaming',
+        scenario: '11 token streaming',
         size: `K=${k}`,
         result: `${fmtRate(rate)} appends (${fmtRate(rate * k)} delivered); ${lat(done.latencies)}; history after: ${history.length} entr${history.length === 1 ? 'y' : 'ies'}, ${bytes} B`,
         target: `≥ 50% of ceiling: ${ratio >= 0.5 ? 'yes' : 'NO'} (${Math.round(ratio * 100)}%)`,
@@ -101,7 +101,7 @@ register({
         load: use.load,
       },
       {
-        scenario: '10 ceiling (token fan-out)',
+        scenario: '11 ceiling (token fan-out)',
         size: `K=${k}`,
         result: `${fmtRate(cRate)} frames (${fmtRate(cRate * k)} delivered); ${lat(cDone.latencies)}; ours/ceiling = ${ratio.toFixed(2)}`,
       },
