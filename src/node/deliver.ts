@@ -55,6 +55,8 @@ function derivedMessage(derived: DerivedChannel, name: string, message: Protocol
 function operationIn(event: ChannelEvent): (Message & { serial: string }) | undefined {
   const item = event.message.messages?.[0];
   if (!item || item.serial === undefined || event.message.messages?.length !== 1) return undefined;
+  // The operation's own event: its version is this event (a rewound message shows a later version of an older event).
+  if (!item.version?.serial?.startsWith(`${event.serial}:`)) return undefined;
   const a = item.action;
   return a === MessageAction.UPDATE || a === MessageAction.DELETE || a === MessageAction.APPEND
     ? (item as Message & { serial: string })

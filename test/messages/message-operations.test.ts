@@ -19,7 +19,9 @@ function next(channel: Ably.RealtimeChannel, predicate: (m: Ably.Message) => boo
 for (const backend of BACKENDS) {
   for (const protocol of PROTOCOLS) {
     describe(`message operations (${backend.name}, ${protocol})`, { skip: backend.skip }, () => {
-      it('serials sort in publish order and updates, deletes and appends reach subscribers on another node', async (t) => {
+      it('serials sort in publish order and updates, deletes and appends reach subscribers on another node', {
+        timeout: 30_000,
+      }, async (t) => {
         const [a, b] = await backend.start(t);
         const publisher = a.realtime({ protocol, clientId: 'author' });
         const subscriber = b.realtime({ protocol });
@@ -93,7 +95,7 @@ for (const backend of BACKENDS) {
         assert.equal(history.items.find((m) => m.serial === second)?.action, 'message.delete');
       });
 
-      it('REST operations: update, append, get, errors and capabilities', async (t) => {
+      it('REST operations: update, append, get, errors and capabilities', { timeout: 30_000 }, async (t) => {
         const [a, b] = await backend.start(t);
         const channel = a.rest({ protocol }).channels.get('mutable:rest');
         const { serials } = await channel.publish('greeting', 'Hello');
@@ -129,7 +131,7 @@ for (const backend of BACKENDS) {
         await assert.rejects(bob.deleteMessage({ serial: bobs } as Ably.Message), { code: 40160 });
       });
 
-      it('rewind shows an appended message whole, as an update', async (t) => {
+      it('rewind shows an appended message whole, as an update', { timeout: 30_000 }, async (t) => {
         const [a, b] = await backend.start(t);
         const publisher = a.realtime({ protocol });
         const pub = publisher.channels.get('mutable:rewind');
@@ -156,7 +158,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(pub.params, { rewind: '1' });
       });
 
-      it('a client attaching mid-stream gets the text so far as an update, then the appends', async (t) => {
+      it('a client attaching mid-stream gets the text so far as an update, then the appends', { timeout: 30_000 }, async (t) => {
         const [a, b] = await backend.start(t);
         const pub = a.realtime({ protocol }).channels.get('mutable:stream');
         await pub.attach();
@@ -182,7 +184,7 @@ for (const backend of BACKENDS) {
         assert.ok((got.items[1]?.version?.serial as string) > (got.items[0]?.version?.serial as string));
       });
 
-      it('ephemeral messages are delivered live but kept out of history and rewind', async (t) => {
+      it('ephemeral messages are delivered live but kept out of history and rewind', { timeout: 30_000 }, async (t) => {
         const [a, b] = await backend.start(t);
         const sub = b.realtime({ protocol }).channels.get('typing');
         const got = new Collector<Ably.Message>();
