@@ -1,5 +1,6 @@
 import * as Ably from 'ably';
 import { TcpProxy } from '../cluster/cluster-helpers.ts';
+import { prng } from '../helpers/prng.ts';
 import { TEST_KEY } from '../helpers/server.ts';
 
 /**
@@ -51,17 +52,6 @@ export interface ChaosReport {
     stateLosses: string[];
     /** Connections that came back with a new connectionId (a resume the server refused): `clientId old→new (reason)`. */
     lostResumes: string[];
-  };
-}
-
-/** mulberry32: small, fast and good enough to drive a test script. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
 import type * as Ably from 'ably';
+import { prng } from '../helpers/prng.ts';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
 import { clientFor, type NodeProcess, spawnNode, TcpProxy } from './cluster-helpers.ts';
@@ -68,17 +69,6 @@ class Publisher {
     this.running = false;
     await this.loop;
   }
-}
-
-/** Small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Member {
