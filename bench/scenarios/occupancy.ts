@@ -1,29 +1,8 @@
-import type { Child } from '../child.ts';
-import { BENCH_KEY, type BenchContext, split } from '../context.ts';
 import { fmtMs, fmtRate } from '../stats.ts';
 import { register } from './registry.ts';
-import { storm } from './storm.ts';
+import { openAll, storm } from './storm.ts';
 
 const OCCUPANCY_PARAMS = { occupancy: 'metrics' };
-
-/** Opens `n` clients over the workers, attached to `channel`, every one asking for occupancy events or none. */
-async function openAll(workers: Child[], n: number, port: number, ctx: BenchContext, channel: string, occupancy: boolean) {
-  const counts = split(n, workers.length);
-  await Promise.all(
-    workers.map((w, i) =>
-      w.request('open', {
-        port,
-        key: BENCH_KEY,
-        format: ctx.options.format,
-        prefix: `o${i}-`,
-        count: counts[i],
-        channel,
-        params: occupancy ? OCCUPANCY_PARAMS : undefined,
-      }),
-    ),
-  );
-  return counts;
-}
 
 /**
  * 9. Occupancy events: the presence storm of scenario 1, once with no occupancy listener and once with every client
@@ -41,7 +20,7 @@ register({
     for (const occupancy of [false, true]) {
       const server = await ctx.startServer();
       const workers = await ctx.startWorkers(2);
-      const counts = await openAll(workers, n, server.port, ctx, channel, occupancy);
+      const counts = await openAll(workers, n, server.port, ctx, false, channel, occupancy ? OCCUPANCY_PARAMS : undefined);
       const received = async () =>
         (await Promise.all(workers.map((w) => w.request<{ events: number }>('occupancyEvents', {})))).reduce(
           (s, r) => s + r.events,

@@ -5,12 +5,32 @@ import { wallNow } from '../light-client.ts';
 import { fmtMs, fmtRate, withTimeout } from '../stats.ts';
 import { register } from './registry.ts';
 
-/** Opens `n` clients spread over the workers, all attached to `channel` (raw: just connected to the relay). */
-export async function openAll(workers: Child[], n: number, port: number, ctx: BenchContext, raw: boolean, channel: string) {
+/**
+ * Opens `n` clients spread over the workers, all attached to `channel` (raw: just connected to the relay), with
+ * ATTACH `params` when given. Shared by the scenarios that open a crowd on one channel.
+ */
+export async function openAll(
+  workers: Child[],
+  n: number,
+  port: number,
+  ctx: BenchContext,
+  raw: boolean,
+  channel: string,
+  params?: Record<string, string>,
+) {
   const counts = split(n, workers.length);
   await Promise.all(
     workers.map((w, i) =>
-      w.request('open', { port, key: BENCH_KEY, format: ctx.options.format, prefix: `s${i}-`, count: counts[i], raw, channel }),
+      w.request('open', {
+        port,
+        key: BENCH_KEY,
+        format: ctx.options.format,
+        prefix: `s${i}-`,
+        count: counts[i],
+        raw,
+        channel,
+        params,
+      }),
     ),
   );
   return counts;

@@ -1,31 +1,13 @@
 import type { Child } from '../child.ts';
-import { BENCH_KEY, type BenchContext, split } from '../context.ts';
+import { BENCH_KEY } from '../context.ts';
 import { fmtMs, fmtRate, percentile, withTimeout } from '../stats.ts';
 import { register } from './registry.ts';
+import { openAll } from './storm.ts';
 
 const CHANNEL = 'stream';
 /** Unacknowledged appends the agent keeps in flight (the SDK pipelines appends the same way). */
 const WINDOW = 16;
 const TOKENS = 1000;
-
-/** Opens K subscribers over the workers; the first client of worker 0 is also the agent. */
-async function openAll(ctx: BenchContext, workers: Child[], k: number, port: number, raw: boolean): Promise<number[]> {
-  const counts = split(k, workers.length);
-  await Promise.all(
-    workers.map((w, i) =>
-      w.request('open', {
-        port,
-        key: BENCH_KEY,
-        format: ctx.options.format,
-        prefix: `s${i}-`,
-        count: counts[i],
-        raw,
-        channel: CHANNEL,
-      }),
-    ),
-  );
-  return counts;
-}
 
 /** Waits until every subscriber has `perClient` messages; returns when the last arrived and sampled latencies. */
 async function received(workers: Child[], counts: number[], perClient: number) {
@@ -56,7 +38,7 @@ register({
   async run(ctx, k) {
     const ceiling = await ctx.startCeiling();
     const cw = await ctx.startWorkers(2);
-    const cc = await openAll(ctx, cw, k, ceiling.port, true);
+    const cc = await openAll(cw, k, ceiling.port, ctx, true, CHANNEL);
     await Promise.all(cw.map((w) => w.request('listen', { sampleEvery: 1 })));
     const cPub = (cw[0] as Child).request<{ t0: number }>('publish', {
       channel: CHANNEL,
@@ -71,7 +53,7 @@ register({
 
     const server = await ctx.startServer();
     const workers = await ctx.startWorkers(2);
-    const counts = await openAll(ctx, workers, k, server.port, false);
+    const counts = await openAll(workers, k, server.port, ctx, false, CHANNEL);
     await Promise.all(workers.map((w) => w.request('listen', { sampleEvery: 1 })));
     const m = await ctx.mark(server.child, workers);
     const streamed = (workers[0] as Child).request<{ t0: number; serial: string }>('stream', {
