@@ -114,6 +114,11 @@ export class OccupancyService {
     return channelMetrics(addCounts(this.localCounts(channel), others), members);
   }
 
+  /** Channels with attachments on some node of the cluster (this node's as last written, the others' as stored). */
+  activeChannels(): Promise<string[]> {
+    return this.d.store.activeChannels();
+  }
+
   /**
    * Rewrites this node's counts on every channel it holds (cluster pass: refreshes the store's TTL backstop, and
    * repairs what was lost while the backend was down or after it lost its data).

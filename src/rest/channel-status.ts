@@ -35,7 +35,7 @@ function grantsMetadataAnywhere(r: AuthedRequest): boolean {
 }
 
 /**
- * GET /channels: this app's active channels the capability grants `channel-metadata` on, in name order, optionally
+ * GET /channels: this app's active channels across the cluster that the capability grants `channel-metadata` on, in name order, optionally
  * only names starting with `prefix`. `by=id` lists names; `by=value` (default) lists ChannelDetails. Paged by the
  * last name returned, so channels appearing or vanishing between pages do not shift the rest.
  */
@@ -49,7 +49,9 @@ export async function listChannels(req: RestRequest): Promise<void> {
   const after = r.query.get(CURSOR_PARAM);
   const appPrefix = `${r.identity.appId}:`;
   const names: string[] = [];
-  for (const key of r.node.channels.channels()) {
+  // This node's channels (live, even before its counts are written) and every node's channels with attachments.
+  const keys = new Set([...r.node.channels.channels(), ...(await r.node.occupancy.activeChannels())]);
+  for (const key of keys) {
     if (!key.startsWith(appPrefix)) continue;
     const name = key.slice(appPrefix.length);
     if (!name.startsWith(prefix) || (after !== null && name <= after)) continue;

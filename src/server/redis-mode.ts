@@ -87,7 +87,10 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
   );
   const registry = new RedisNodeRegistry(clients.command, keys);
   // Rewritten with every re-assert (memberTtl / 3); the TTL only matters if every node died.
-  const occupancyStore = new RedisOccupancyStore(clients.command, keys, { ttl: config.memberTtl });
+  const occupancyStore = new RedisOccupancyStore(clients.command, keys, {
+    ttl: config.memberTtl,
+    nodes: async () => (await registry.list()).map((n) => n.nodeId),
+  });
   let cluster: Cluster | undefined;
   let probeTimer: TimerHandle | undefined;
   return {

@@ -19,4 +19,6 @@ export interface OccupancyStore {
   others(channel: string, exceptNode: string): Promise<AttachmentCounts>;
   /** Removes every count `nodeId` wrote (node reaped or leaving); returns the channels where it had counts. */
   removeNode(nodeId: string): Promise<string[]>;
+  /** Every channel where some node has counts (so `GET /channels` lists the whole cluster's channels). */
+  activeChannels(): Promise<string[]>;
 }

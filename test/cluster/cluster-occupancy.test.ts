@@ -99,4 +99,32 @@ describe('cluster on Redis: occupancy is cluster-wide', { skip }, () => {
       presenceSubscribers: 3,
     });
   });
+
+  it('GET /channels on any node lists the channels attached on every node', async (t) => {
+    const [a, b] = await startNodes(t, redis.url, redis.prefix(t), 2, { occupancyEventInterval: 25 });
+    // The watcher on a sees b's counts for `probe` only after b wrote them; b attaches `elsewhere` first, and its
+    // writes are passes in order, so by then `elsewhere` is in Redis too.
+    const probe = clientFor(t, a!.port).channels.get('probe', { params: { occupancy: 'metrics' } });
+    const seen = new Collector<ChannelMetrics>();
+    probe.subscribe('[meta]occupancy', (m: Ably.InboundMessage) => seen.push((m.data as { metrics: ChannelMetrics }).metrics));
+    await probe.attach();
+    const remote = clientFor(t, b!.port, { useBinaryProtocol: true });
+    await remote.channels.get('elsewhere').attach();
+    await remote.channels.get('probe').attach();
+    await seen.until((items) => last(items)?.connections === 2);
+
+    const listed = await a!.rest().request('get', '/channels', 6, { by: 'id' });
+    assert.deepEqual(listed.items, ['elsewhere', 'probe']);
+    const details = await a!.rest().request('get', '/channels', 6, { prefix: 'else' });
+    assert.equal(
+      (details.items[0] as { status: { occupancy: { metrics: ChannelMetrics } } }).status.occupancy.metrics.connections,
+      1,
+    );
+
+    // Once b detaches, its count there is removed and the channel is no longer listed by a.
+    await remote.channels.get('elsewhere').detach();
+    await remote.channels.get('probe').detach();
+    await seen.until((items) => last(items)?.connections === 1);
+    assert.deepEqual((await a!.rest().request('get', '/channels', 6, { by: 'id' })).items, ['probe']);
+  });
 });

@@ -64,5 +64,20 @@ export function runOccupancyStoreContract(o: OccupancyStoreContractOptions): voi
       assert.deepEqual(await peer.others('app:other', 'x'), NO_ATTACHMENTS);
       assert.deepEqual(await peer.removeNode('a'), []);
     });
+
+    it('lists every channel some node has counts on', async (t) => {
+      const { store, peer } = await o.create(t);
+      await store.write('a', [{ channel: CH, counts: counts(1) }]);
+      await peer.write('b', [
+        { channel: CH, counts: counts(2) },
+        { channel: 'app:other', counts: counts(1) },
+      ]);
+      assert.deepEqual((await store.activeChannels()).sort(), ['app:other', CH].sort());
+      await peer.write('b', [{ channel: 'app:other', counts: NO_ATTACHMENTS }]);
+      assert.deepEqual(await store.activeChannels(), [CH]);
+      await peer.removeNode('a');
+      await peer.removeNode('b');
+      assert.deepEqual(await store.activeChannels(), []);
+    });
   });
 }

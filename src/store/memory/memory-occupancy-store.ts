@@ -34,4 +34,8 @@ export class MemoryOccupancyStore implements OccupancyStore {
     }
     return channels;
   }
+
+  async activeChannels(): Promise<string[]> {
+    return [...this.byChannel.keys()];
+  }
 }

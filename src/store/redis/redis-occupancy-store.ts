@@ -16,6 +16,8 @@ export interface RedisOccupancyOptions {
    * more often than that (the cluster pass, every memberTtl / 3); a dead node's entries are removed when it is reaped.
    */
   ttl: number;
+  /** The nodes whose channel sets to read for {@link RedisOccupancyStore.activeChannels} (the node registry's list). */
+  nodes(): Promise<string[]>;
 }
 
 /**
@@ -62,5 +64,12 @@ export class RedisOccupancyStore implements OccupancyStore {
     await Promise.all(channels.map((channel) => this.redis.hdel(this.keys.occupancy(channel), nodeId)));
     await this.redis.del(index);
     return channels;
+  }
+
+  /** One SMEMBERS per registered node: the per-node sets live in different slots, so no SUNION in Redis Cluster. */
+  async activeChannels(): Promise<string[]> {
+    const nodeIds = await this.options.nodes();
+    const sets = await Promise.all(nodeIds.map((nodeId) => this.redis.smembers(this.keys.nodeOccupancy(nodeId))));
+    return [...new Set(sets.flat())];
   }
 }

@@ -73,9 +73,11 @@ for (const topology of redisTopologies()) {
     create: async (t) => {
       const keys = new RedisKeys(redis.prefix(t));
       const [a, b] = [await clients(t), await clients(t)];
+      // The node registry's list, in a real deployment; the contract writes as nodes a, b and c.
+      const options = { ttl: 60_000, nodes: async () => ['a', 'b', 'c'] };
       return {
-        store: new RedisOccupancyStore(a.command, keys, { ttl: 60_000 }),
-        peer: new RedisOccupancyStore(b.command, keys, { ttl: 60_000 }),
+        store: new RedisOccupancyStore(a.command, keys, options),
+        peer: new RedisOccupancyStore(b.command, keys, options),
       };
     },
   });
