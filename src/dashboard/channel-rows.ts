@@ -13,19 +13,19 @@ export interface ChannelRow {
 }
 
 /**
- * The active channels of `appId` this node knows (has local attachments for), unfiltered by capability: the
- * caller filters per viewer with {@link visibleTo}. Reads the presence store once per channel.
+ * The active channels of `appId` across the cluster (this node's, and those other nodes have attachments on, as
+ * `GET /channels` lists them), unfiltered by capability: the caller filters per viewer with {@link visibleTo}.
+ * Connections are counted as `channel.status()` counts them; reads the presence store once per channel.
  */
 export async function channelRows(node: Node, appId: string): Promise<ChannelRow[]> {
   const prefix = `${appId}:`;
+  const keys = new Set([...node.channels.channels(), ...(await node.occupancy.activeChannels())]);
   const rows: ChannelRow[] = [];
-  for (const key of [...node.channels.channels()]) {
+  for (const key of keys) {
     if (!key.startsWith(prefix)) continue;
-    let connections = 0;
-    for (const att of node.channels.attachments(key)) if (att.connection.state === 'connected') connections++;
-    const members = await node.presence.store.members(key);
+    const [counts, members] = await Promise.all([node.occupancy.attachmentCounts(key), node.presence.store.members(key)]);
     const users = new Set(members.map((m) => m.clientId)).size;
-    rows.push({ name: key.slice(prefix.length), connections, members: members.length, users });
+    rows.push({ name: key.slice(prefix.length), connections: counts.connections, members: members.length, users });
   }
   return rows;
 }

@@ -110,8 +110,13 @@ export class OccupancyService {
 
   /** A channel's occupancy across the cluster: this node's live attachments, the others' stored counts, members. */
   async metrics(channel: string): Promise<ChannelMetrics> {
-    const [others, members] = await Promise.all([this.d.store.others(channel, this.d.nodeId), this.d.presenceCount(channel)]);
-    return channelMetrics(addCounts(this.localCounts(channel), others), members);
+    const [counts, members] = await Promise.all([this.attachmentCounts(channel), this.d.presenceCount(channel)]);
+    return channelMetrics(counts, members);
+  }
+
+  /** A channel's attachments across the cluster: this node's live ones, the others' as stored. */
+  async attachmentCounts(channel: string): Promise<AttachmentCounts> {
+    return addCounts(this.localCounts(channel), await this.d.store.others(channel, this.d.nodeId));
   }
 
   /** Channels with attachments on some node of the cluster (this node's as last written, the others' as stored). */
