@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { Invocation } from '@ably/ai-transport';
 import { createAgentSession, createClientSession, createUIMessageCodec } from '@ably/ai-transport/vercel';
 import type { UIMessage, UIMessageChunk } from 'ai';
@@ -70,6 +70,29 @@ const SERVER = { maxInboundRate: 100_000 };
 
 const userMessage = (text: string): UIMessage => ({ id: `u-${text}`, role: 'user', parts: [{ type: 'text', text }] });
 
+type Session = ReturnType<typeof createClientSession>;
+type Realtime = Parameters<typeof createClientSession>[0]['client'];
+
+/** A client session on the channel, closed when the test ends; `withHistory` loads the whole conversation first. */
+async function openSession(t: TestContext, client: Realtime, channelName: string, o: { withHistory?: boolean } = {}) {
+  const session: Session = createClientSession({ client, channelName });
+  await session.connect();
+  t.after(() => session.close());
+  if (o.withHistory) while (session.view.hasOlder()) await session.view.loadOlder();
+  return session;
+}
+
+/** The agent's side of a run the user started: its own session, the conversation loaded, the run started. */
+async function startAgentRun(t: TestContext, client: Realtime, channelName: string, run: { toInvocation(): Invocation }) {
+  const agent = createAgentSession({ client, channelName });
+  await agent.connect();
+  t.after(() => agent.end());
+  const agentRun = agent.createRun(Invocation.fromJSON(run.toInvocation().toJSON()));
+  while (agentRun.view.hasOlder()) await agentRun.view.loadOlder();
+  await agentRun.start();
+  return agentRun;
+}
+
 for (const backend of BACKENDS) {
   describe(`@ably/ai-transport 0.8.0 with the Vercel codec (${backend.name})`, { skip: backend.skip }, () => {
     it('a prompt and a long streamed reply reach the client whole; history gives one entry per message', {
@@ -77,17 +100,10 @@ for (const backend of BACKENDS) {
     }, async (t) => {
       const [a, b] = await backend.start(t, SERVER);
       const channelName = 'ai:long';
-      const user = createClientSession({ client: a.realtime({ clientId: 'user' }), channelName });
-      await user.connect();
-      t.after(() => user.close());
+      const user = await openSession(t, a.realtime({ clientId: 'user' }), channelName);
       const run = await user.view.send(codec.createUserMessage(userMessage('tell me a story')));
 
-      const agent = createAgentSession({ client: b.realtime({ clientId: 'agent' }), channelName });
-      await agent.connect();
-      t.after(() => agent.end());
-      const agentRun = agent.createRun(Invocation.fromJSON(run.toInvocation().toJSON()));
-      while (agentRun.view.hasOlder()) await agentRun.view.loadOlder();
-      await agentRun.start();
+      const agentRun = await startAgentRun(t, b.realtime({ clientId: 'agent' }), channelName, run);
       const tokens = Array.from({ length: 300 }, (_, i) => `w${i} `);
       await agentRun.pipe(reply(tokens));
       await agentRun.end({ reason: 'complete' });
@@ -102,10 +118,7 @@ for (const backend of BACKENDS) {
       assert.ok(stream, 'the streamed message is in history with its full text');
 
       // A fresh agent rebuilds the conversation from history alone.
-      const fresh = createClientSession({ client: b.realtime({ clientId: 'observer' }), channelName });
-      await fresh.connect();
-      t.after(() => fresh.close());
-      while (fresh.view.hasOlder()) await fresh.view.loadOlder();
+      const fresh = await openSession(t, b.realtime({ clientId: 'observer' }), channelName, { withHistory: true });
       await viewUntil(fresh, () => assistantText(fresh) === full);
       const roles = fresh.view.getMessages().map((m) => (m.message as UIMessage).role);
       assert.deepEqual(roles, ['user', 'assistant']);
@@ -119,17 +132,10 @@ for (const backend of BACKENDS) {
       const proxy = new TcpProxy(a.port);
       await proxy.listen(t);
       const phoneClient = a.realtime({ clientId: 'user', port: proxy.port });
-      const phone = createClientSession({ client: phoneClient, channelName });
-      await phone.connect();
-      t.after(() => phone.close());
+      const phone = await openSession(t, phoneClient, channelName);
       const run = await phone.view.send(codec.createUserMessage(userMessage('stream please')));
 
-      const agent = createAgentSession({ client: b.realtime({ clientId: 'agent' }), channelName });
-      await agent.connect();
-      t.after(() => agent.end());
-      const agentRun = agent.createRun(Invocation.fromJSON(run.toInvocation().toJSON()));
-      while (agentRun.view.hasOlder()) await agentRun.view.loadOlder();
-      await agentRun.start();
+      const agentRun = await startAgentRun(t, b.realtime({ clientId: 'agent' }), channelName, run);
       const tokens = Array.from({ length: 200 }, (_, i) => `t${i} `);
       const half = gateAt(100);
       const piped = agentRun.pipe(reply(tokens, half.wait));
@@ -137,10 +143,7 @@ for (const backend of BACKENDS) {
       await viewUntil(phone, () => assistantText(phone) === sofar);
 
       // A second device joins while the reply is half written, on the other node.
-      const laptop = createClientSession({ client: b.realtime({ clientId: 'user' }), channelName });
-      await laptop.connect();
-      t.after(() => laptop.close());
-      while (laptop.view.hasOlder()) await laptop.view.loadOlder();
+      const laptop = await openSession(t, b.realtime({ clientId: 'user' }), channelName, { withHistory: true });
 
       // The phone loses its connection; the rest of the reply is written while it is away.
       phoneClient.connection.once('disconnected', () => half.open());
@@ -159,16 +162,9 @@ for (const backend of BACKENDS) {
     it('cancel stops the stream and keeps the partial text', { timeout: 60_000 }, async (t) => {
       const [a, b] = await backend.start(t, SERVER);
       const channelName = 'ai:cancel';
-      const user = createClientSession({ client: a.realtime({ clientId: 'user' }), channelName });
-      await user.connect();
-      t.after(() => user.close());
+      const user = await openSession(t, a.realtime({ clientId: 'user' }), channelName);
       const run = await user.view.send(codec.createUserMessage(userMessage('never mind')));
-      const agent = createAgentSession({ client: b.realtime({ clientId: 'agent' }), channelName });
-      await agent.connect();
-      t.after(() => agent.end());
-      const agentRun = agent.createRun(Invocation.fromJSON(run.toInvocation().toJSON()));
-      while (agentRun.view.hasOlder()) await agentRun.view.loadOlder();
-      await agentRun.start();
+      const agentRun = await startAgentRun(t, b.realtime({ clientId: 'agent' }), channelName, run);
       const tokens = Array.from({ length: 100 }, (_, i) => `c${i} `);
       // Token 30 waits until the agent sees the cancel.
       const aborted = new Promise<void>((r) => agentRun.abortSignal.addEventListener('abort', () => r(), { once: true }));
@@ -179,10 +175,7 @@ for (const backend of BACKENDS) {
       await piped;
       await agentRun.end({ reason: 'cancelled' });
 
-      const fresh = createClientSession({ client: b.realtime({ clientId: 'observer' }), channelName });
-      await fresh.connect();
-      t.after(() => fresh.close());
-      while (fresh.view.hasOlder()) await fresh.view.loadOlder();
+      const fresh = await openSession(t, b.realtime({ clientId: 'observer' }), channelName, { withHistory: true });
       await viewUntil(fresh, () => (assistantText(fresh) ?? '').length > 0);
       assert.equal(assistantText(fresh), partial, 'the partial text is kept, and nothing after the cancel');
       assert.equal(assistantText(user), partial);
