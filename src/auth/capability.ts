@@ -10,7 +10,9 @@ export type Operation =
   | 'message-update-own'
   | 'message-update-any'
   | 'message-delete-own'
-  | 'message-delete-any';
+  | 'message-delete-any'
+  | 'annotation-publish'
+  | 'annotation-subscribe';
 
 export const ALL_CAPABILITY: Capability = { '*': ['*'] };
 

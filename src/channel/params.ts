@@ -7,8 +7,8 @@ const MODE_BITS: Record<string, number> = {
   publish: Flag.PUBLISH,
   subscribe: Flag.SUBSCRIBE,
   presence_subscribe: Flag.PRESENCE_SUBSCRIBE,
-  annotation_publish: 1 << 21,
-  annotation_subscribe: 1 << 22,
+  annotation_publish: Flag.ANNOTATION_PUBLISH,
+  annotation_subscribe: Flag.ANNOTATION_SUBSCRIBE,
   object_subscribe: 1 << 24,
   object_publish: 1 << 25,
 };

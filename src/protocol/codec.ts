@@ -37,7 +37,14 @@ export function toJsonData<T extends { data?: Data; encoding?: string }>(item: T
 function canonicalise(message: ProtocolMessage): ProtocolMessage {
   for (const item of message.messages ?? []) Object.assign(item, fromJsonData(item.data, item.encoding));
   for (const item of message.presence ?? []) Object.assign(item, fromJsonData(item.data, item.encoding));
+  for (const item of message.annotations ?? []) Object.assign(item, fromJsonData(item.data, item.encoding));
   return message;
+}
+
+/** A JSON body's items with base64 payloads turned back into bytes (REST annotation bodies). */
+export function fromJsonItems<T extends { data?: Data; encoding?: string }>(items: T[]): T[] {
+  for (const item of items) Object.assign(item, fromJsonData(item.data, item.encoding));
+  return items;
 }
 
 /** JSON: one ProtocolMessage per text frame; binary payloads as base64. */
@@ -54,8 +61,13 @@ export const jsonCodec: Codec = {
   },
   encode(message) {
     const wire =
-      message.messages || message.presence
-        ? { ...message, messages: message.messages?.map(toJsonData), presence: message.presence?.map(toJsonData) }
+      message.messages || message.presence || message.annotations
+        ? {
+            ...message,
+            messages: message.messages?.map(toJsonData),
+            presence: message.presence?.map(toJsonData),
+            annotations: message.annotations?.map(toJsonData),
+          }
         : message;
     return JSON.stringify(wire);
   },

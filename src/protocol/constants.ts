@@ -35,10 +35,17 @@ export const Flag = {
   PUBLISH: 1 << 17,
   SUBSCRIBE: 1 << 18,
   PRESENCE_SUBSCRIBE: 1 << 19,
+  /** May publish annotations (src/messages/annotation-service.ts). */
+  ANNOTATION_PUBLISH: 1 << 21,
+  /** Receives raw ANNOTATION events; without it a client gets only the `message.summary` messages. */
+  ANNOTATION_SUBSCRIBE: 1 << 22,
 } as const;
 
-/** The four classic modes, granted when a client requests none. */
-export const DEFAULT_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE;
+/**
+ * The modes granted when a client requests none: the classic four plus ANNOTATION_PUBLISH, as Ably grants them
+ * (ably-js `attachWithInvalidChannelParams` expects exactly these). Raw annotations must be asked for.
+ */
+export const DEFAULT_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE | Flag.ANNOTATION_PUBLISH;
 
 /** Every mode bit the SDK knows about (bits 16-25); modes outside the classic four are accepted but unused. */
 export const MODE_MASK = 0x3ff0000;
@@ -51,6 +58,12 @@ export const MessageAction = {
   META: 3,
   SUMMARY: 4,
   APPEND: 5,
+} as const;
+
+/** Annotation actions (Ably TAN2b): the wire numbers of `annotation.create` and `annotation.delete`. */
+export const AnnotationAction = {
+  CREATE: 0,
+  DELETE: 1,
 } as const;
 
 /** PresenceMessage actions (Ably TP2). */

@@ -1,6 +1,7 @@
-export { type Codec, codecFor, type Format, jsonCodec, msgpackCodec, toJsonData } from './codec.ts';
+export { type Codec, codecFor, type Format, fromJsonItems, jsonCodec, msgpackCodec, toJsonData } from './codec.ts';
 export {
   Action,
+  AnnotationAction,
   DEFAULT_MODES,
   Flag,
   MessageAction,
@@ -11,5 +12,14 @@ export {
 export { encodeOnce } from './frame-cache.ts';
 export { packMsgpack, unpackMsgpack } from './msgpack.ts';
 export { messageSize } from './size.ts';
-export type { ConnectionDetails, Data, Message, MessageVersion, PresenceMessage, ProtocolMessage } from './types.ts';
-export { MAX_ITEMS_PER_MESSAGE, toProtocolMessage } from './validate.ts';
+export type {
+  Annotation,
+  ConnectionDetails,
+  Data,
+  Message,
+  MessageAnnotations,
+  MessageVersion,
+  PresenceMessage,
+  ProtocolMessage,
+} from './types.ts';
+export { MAX_ITEMS_PER_MESSAGE, toAnnotations, toProtocolMessage } from './validate.ts';

@@ -31,6 +31,35 @@ export interface Message {
   /** REST only: publish on behalf of the realtime connection holding this key (Ably RSL1m); never sent out. */
   connectionKey?: string;
   version?: MessageVersion;
+  /** The latest summary of the message's annotations (on `message.summary` and on read messages; Ably TM2u). */
+  annotations?: MessageAnnotations;
+}
+
+/** A message's annotations as the server rolls them up: annotation type → that type's summary (Ably TM2u, TM7). */
+export interface MessageAnnotations {
+  summary: Record<string, unknown>;
+}
+
+/** An annotation of a message (Ably TAN1): a reaction, flag, vote... aggregated into the message's summary. */
+export interface Annotation {
+  id?: string;
+  /** {@link AnnotationAction}: 0 create, 1 delete. */
+  action?: number;
+  /** The annotation's own serial (server-assigned; sorts after the message's). */
+  serial?: string;
+  /** The serial of the message it annotates. */
+  messageSerial?: string;
+  /** `namespace:method.version`, e.g. `reaction:distinct.v1`: how it is summarised. */
+  type?: string;
+  name?: string;
+  /** multiple.v1: how much this annotation adds to its client's count (default 1). */
+  count?: number;
+  data?: Data;
+  encoding?: string;
+  clientId?: string;
+  connectionId?: string;
+  timestamp?: number;
+  extras?: Record<string, unknown>;
 }
 
 /** A presence message (Ably TP3). */
@@ -73,6 +102,7 @@ export interface ProtocolMessage {
   msgSerial?: number;
   messages?: Message[];
   presence?: PresenceMessage[];
+  annotations?: Annotation[];
   auth?: { accessToken: string };
   connectionDetails?: ConnectionDetails;
   params?: Record<string, string>;

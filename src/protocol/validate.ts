@@ -1,5 +1,5 @@
 import { ErrorInfo } from '../errors/index.ts';
-import type { Data, Message, MessageVersion, PresenceMessage, ProtocolMessage } from './types.ts';
+import type { Annotation, Data, Message, MessageVersion, PresenceMessage, ProtocolMessage } from './types.ts';
 
 /** Upper bound on items in one ProtocolMessage; anything larger is refused before any work is done on it. */
 export const MAX_ITEMS_PER_MESSAGE = 1000;
@@ -112,6 +112,28 @@ function presence(o: Raw): PresenceMessage {
   };
 }
 
+/** An annotation as a client may send it; the serial, connectionId and timestamp are the server's to assign. */
+function annotation(o: Raw): Annotation {
+  return {
+    id: optString(o, 'id'),
+    action: optInt(o, 'action'),
+    messageSerial: optString(o, 'messageSerial'),
+    type: optString(o, 'type'),
+    name: optString(o, 'name'),
+    count: optInt(o, 'count'),
+    data: optData(o),
+    encoding: optString(o, 'encoding'),
+    clientId: optString(o, 'clientId'),
+    extras: optExtras(o),
+  };
+}
+
+/** Annotations of a REST body (`POST .../annotations`, one object or an array), checked like realtime's. */
+export function toAnnotations(value: unknown): Annotation[] {
+  const raw = Array.isArray(value) ? value : [value];
+  return itemList({ annotations: raw }, 'annotations')?.map(annotation) ?? [];
+}
+
 function params(o: Raw): Record<string, string> | undefined {
   const v = o.params;
   if (v === undefined || v === null) return undefined;
@@ -148,6 +170,7 @@ export function toProtocolMessage(value: unknown): ProtocolMessage {
     msgSerial: optInt(value, 'msgSerial'),
     messages: itemList(value, 'messages')?.map(message),
     presence: itemList(value, 'presence')?.map(presence),
+    annotations: itemList(value, 'annotations')?.map(annotation),
     params: params(value),
     auth: accessToken === undefined ? undefined : { accessToken },
   };

@@ -1,9 +1,11 @@
 import { ManualClock } from '../../time/manual-clock.ts';
+import { runAnnotationStoreContract } from '../contract/annotation-store.contract.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
 import { runMessageStoreContract } from '../contract/message-store.contract.ts';
 import { runOccupancyStoreContract } from '../contract/occupancy-store.contract.ts';
 import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
+import { MemoryAnnotationStore } from './memory-annotation-store.ts';
 import { MemoryBroker } from './memory-broker.ts';
 import { MemoryHistoryStore } from './memory-history-store.ts';
 import { MemoryMessageStore } from './memory-message-store.ts';
@@ -47,4 +49,12 @@ runOccupancyStoreContract({
 runMessageStoreContract({
   name: 'memory',
   create: async () => new MemoryMessageStore(new ManualClock(), { maxAge: 60_000, maxPerChannel: 100 }),
+});
+
+runAnnotationStoreContract({
+  name: 'memory',
+  create: async () => {
+    const store = new MemoryAnnotationStore(new ManualClock(), { maxAge: 60_000, maxPerChannel: 100 });
+    return { store, peer: store };
+  },
 });

@@ -95,6 +95,21 @@ export class RedisKeys {
     return `${this.channel('mo', channel)}:${serial}`;
   }
 
+  /** HASH message serial → msgpack summary state of its annotations (src/messages/summary.ts). */
+  annotationSummaries(channel: string): string {
+    return this.channel('as', channel);
+  }
+
+  /** HASH message serial → how many annotations it has had (the compare-and-set version of its summary). */
+  annotationVersions(channel: string): string {
+    return this.channel('av', channel);
+  }
+
+  /** ZSET (all scores 0, so ordered by member): `<annotation serial>\0<msgpack annotation>` of one message. */
+  annotations(channel: string, serial: string): string {
+    return `${this.channel('al', channel)}:${serial}`;
+  }
+
   /** HASH: the connection's state for resume on any node and the node that owns it. */
   connection(connectionId: string): string {
     return `${this.prefix}conn:{c:${connectionId}}`;

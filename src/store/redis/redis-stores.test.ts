@@ -6,12 +6,14 @@ import { parseRedisTarget } from '../../config/redis-target.ts';
 import type { PresenceMember } from '../../presence/member.ts';
 import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import { ManualClock } from '../../time/manual-clock.ts';
+import { runAnnotationStoreContract } from '../contract/annotation-store.contract.ts';
 import { runBrokerContract } from '../contract/broker.contract.ts';
 import { runHistoryStoreContract } from '../contract/history-store.contract.ts';
 import { runMessageStoreContract } from '../contract/message-store.contract.ts';
 import { runOccupancyStoreContract } from '../contract/occupancy-store.contract.ts';
 import { runPresenceStoreContract } from '../contract/presence-store.contract.ts';
 import { RedisKeys } from './keys.ts';
+import { RedisAnnotationStore } from './redis-annotation-store.ts';
 import { RedisBroker } from './redis-broker.ts';
 import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from './redis-client.ts';
 import { RedisConnectionDirectory } from './redis-connection-directory.ts';
@@ -96,6 +98,18 @@ for (const topology of redisTopologies()) {
     name: `redis ${topology}`,
     skipAll,
     create: async (t) => new RedisMessageStore((await clients(t)).command, new RedisKeys(redis.prefix(t)), { ttl: 60_000 }),
+  });
+
+  runAnnotationStoreContract({
+    name: `redis ${topology}`,
+    skipAll,
+    create: async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      return {
+        store: new RedisAnnotationStore((await clients(t)).command, keys, { ttl: 60_000 }),
+        peer: new RedisAnnotationStore((await clients(t)).command, keys, { ttl: 60_000 }),
+      };
+    },
   });
 
   describe(`RedisPresenceStore (${topology}): re-assertion after a wrongful removal`, { skip: skipAll }, () => {
