@@ -114,6 +114,11 @@ export interface Config {
    */
   historyMaxOperationsPerChannel: number;
   /**
+   * Most clientIds an annotation summary lists per entry (Ably clips summaries to stay within the message size);
+   * beyond it the entry is `clipped` and its totals still count everyone.
+   */
+  maxSummaryClientIds: number;
+  /**
    * Bytes queued for a connection that is not reading before it is dropped (as an abrupt disconnect), so one
    * stalled client cannot hold unbounded memory.
    */
@@ -219,6 +224,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   historyMaxPerChannel: 1_000,
   maxRewindMessages: 100,
   historyMaxOperationsPerChannel: 10_000,
+  maxSummaryClientIds: 100,
   maxOutboundBuffer: 8 * 1024 * 1024,
   httpKeepAliveTimeout: 65_000,
   shutdownDrainTime: 5_000,

@@ -44,6 +44,7 @@ function validateConfig(c: Config): void {
     'maxRewindMessages',
     'httpKeepAliveTimeout',
     'historyMaxOperationsPerChannel',
+    'maxSummaryClientIds',
     'tokenRequestWindow',
     'defaultTokenTtl',
     'maxTokenTtl',

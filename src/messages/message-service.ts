@@ -15,6 +15,8 @@ export interface MessageServiceDeps {
   store: MessageStore;
   clock: Clock;
   maxMessageSize: number;
+  /** Adds each message's latest annotation summary (src/messages/annotation-service.ts); none when undefined. */
+  withSummaries?: (key: string, messages: Message[]) => Promise<Message[]>;
 }
 
 /** Who asks for an operation, and on which connection (undefined over REST). */
@@ -87,8 +89,13 @@ export class MessageService {
     return stamped.version?.serial as string;
   }
 
-  /** The latest version of a message (Ably RSL11); 40400 when no retained message has that serial. */
+  /** The latest version of a message with its annotation summary (Ably RSL11); 40400 when it is not retained. */
   async get(key: string, serial: string): Promise<Message> {
+    return (await this.summarised(key, [await this.find(key, serial)]))[0] as Message;
+  }
+
+  /** The latest version of a message without its summary; 40400 when no retained message has that serial. */
+  async find(key: string, serial: string): Promise<Message> {
     const latest = (await this.deps.store.latest(key, [serial])).get(serial);
     if (latest) return latest;
     const created = await this.created(key, serial);
@@ -111,13 +118,20 @@ export class MessageService {
     return { ...page, items: await this.latestOf(key, page.items) };
   }
 
-  /** The given messages (as created) replaced by their latest versions where they were operated on. */
+  /**
+   * The given messages (as created) replaced by their latest versions where they were operated on, each with its
+   * latest annotation summary (history and rewind show both).
+   */
   async latestOf(key: string, items: Message[]): Promise<Message[]> {
     const serials = items.map((m) => m.serial).filter((s): s is string => s !== undefined);
     if (serials.length === 0) return items;
     const latest = await this.deps.store.latest(key, serials);
-    if (latest.size === 0) return items;
-    return items.map((m) => (m.serial !== undefined && latest.get(m.serial)) || m);
+    const versions = latest.size === 0 ? items : items.map((m) => (m.serial !== undefined && latest.get(m.serial)) || m);
+    return this.summarised(key, versions);
+  }
+
+  private summarised(key: string, messages: Message[]): Promise<Message[]> {
+    return this.deps.withSummaries ? this.deps.withSummaries(key, messages) : Promise.resolve(messages);
   }
 
   /** The latest full version of an operated-on message, or undefined (then it is as created). */

@@ -64,7 +64,7 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   att.lastSeq = 0;
   node.occupancy.touch(key);
   att.held = undefined;
-  att.latestOf = (serial) => node.messages.get(key, serial);
+  att.latestOf = (serial) => node.messages.find(key, serial);
 
   const current = parseSerial(await node.broker.currentSerial(key));
   const requested = parseSerial(message.channelSerial);

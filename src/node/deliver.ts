@@ -7,6 +7,7 @@ import { parseMessageSerial } from '../store/serial.ts';
 
 /**
  * Sends one channel event to one attachment if its rules allow: MESSAGE needs SUBSCRIBE and respects echo=false;
+ * ANNOTATION needs ANNOTATION_SUBSCRIBE (raw annotations are only for those who asked) and respects echo=false;
  * PRESENCE needs PRESENCE_SUBSCRIBE but always reaches the connection that caused it (RTP17a). While the
  * attachment is still attaching, events wait (the SDK drops traffic that precedes ATTACHED). No event is sent twice.
  */
@@ -15,8 +16,9 @@ export function deliverTo(att: Attachment, event: ChannelEvent): void {
   if (!conn.transport || att.state === 'suspended') return;
   // A derived channel carries its base channel's messages only (no presence).
   if (att.derived && event.message.action !== Action.MESSAGE) return;
-  if (event.message.action === Action.MESSAGE) {
-    if (!(att.modes & Flag.SUBSCRIBE)) return;
+  const action = event.message.action;
+  if (action === Action.MESSAGE || action === Action.ANNOTATION) {
+    if (!(att.modes & (action === Action.MESSAGE ? Flag.SUBSCRIBE : Flag.ANNOTATION_SUBSCRIBE))) return;
     if (!conn.options.echo && event.origin === conn.id) return;
   } else if (!(att.modes & Flag.PRESENCE_SUBSCRIBE) && event.origin !== conn.id) return;
   if (att.state === 'attaching') {

@@ -1,6 +1,7 @@
 import type { Connection } from '../connection/connection.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
+import { annotate } from './annotate.ts';
 import { attach, detach, requestSync } from './attach.ts';
 import type { Node } from './node.ts';
 import { presence } from './presence-ops.ts';
@@ -91,6 +92,8 @@ async function route(node: Node, conn: Connection, message: ProtocolMessage): Pr
       return withAck(conn, message, () => publish(node, conn, message));
     case Action.PRESENCE:
       return withAck(conn, message, () => presence(node, conn, message));
+    case Action.ANNOTATION:
+      return withAck(conn, message, () => annotate(node, conn, message));
     case Action.SYNC:
       return requestSync(node, conn, message);
     case Action.AUTH:

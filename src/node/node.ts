@@ -6,6 +6,8 @@ import type { Config } from '../config/index.ts';
 import { type Attachment, Connection } from '../connection/connection.ts';
 import type { Transport, TransportEvents } from '../connection/transport.ts';
 import { ErrorInfo } from '../errors/index.ts';
+import { AnnotationService } from '../messages/annotation-service.ts';
+import type { AnnotationStore } from '../messages/annotation-store.ts';
 import { MessageService } from '../messages/message-service.ts';
 import type { MessageStore } from '../messages/message-store.ts';
 import { type Logger, silentLogger } from '../observability/logger.ts';
@@ -15,6 +17,7 @@ import { PresenceService } from '../presence/presence-service.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
 import type { Broker } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import { MemoryAnnotationStore } from '../store/memory/memory-annotation-store.ts';
 import { MemoryMessageStore } from '../store/memory/memory-message-store.ts';
 import { MemoryOccupancyStore } from '../store/memory/memory-occupancy-store.ts';
 import type { OccupancyStore } from '../store/occupancy-store.ts';
@@ -37,6 +40,8 @@ export interface NodeDeps {
   history: HistoryStore;
   /** Operated-on messages (default: in memory, single node). */
   messageStore?: MessageStore;
+  /** Annotations and summaries (default: in memory, single node). */
+  annotationStore?: AnnotationStore;
   /** Cluster mode: connection state shared with other nodes, so a client can resume on any of them. */
   directory?: ConnectionDirectory;
   /** Cluster mode: each node's attachment counts per channel; default in memory (one node). */
@@ -75,6 +80,8 @@ export class Node {
   readonly occupancy: OccupancyService;
   /** Message operations (update, delete, append) and reading messages by serial. */
   readonly messages: MessageService;
+  /** Annotations of messages and their summaries. */
+  readonly annotations: AnnotationService;
   readonly channels = new ChannelRegistry();
   readonly connections = new Map<string, Connection>();
   private readonly byKey = new Map<string, Connection>();
@@ -103,11 +110,23 @@ export class Node {
     this.logger = deps.logger ?? silentLogger;
     this.metrics = deps.metrics;
     this.auth = new Authenticator(deps.config, deps.clock);
+    const retention = { maxAge: deps.config.historyMaxAge, maxPerChannel: deps.config.historyMaxOperationsPerChannel };
+    this.annotations = new AnnotationService({
+      broker: deps.broker,
+      history: deps.history,
+      clock: deps.clock,
+      store: deps.annotationStore ?? new MemoryAnnotationStore(deps.clock, retention),
+      message: (key, serial) => this.messages.find(key, serial),
+      maxMessageSize: deps.config.maxMessageSize,
+      maxClientIdLength: deps.config.maxClientIdLength,
+      maxSummaryClientIds: deps.config.maxSummaryClientIds,
+    });
     this.messages = new MessageService({
       broker: deps.broker,
       history: deps.history,
       clock: deps.clock,
       maxMessageSize: deps.config.maxMessageSize,
+      withSummaries: (key, messages) => this.annotations.withSummaries(key, messages),
       store:
         deps.messageStore ??
         new MemoryMessageStore(deps.clock, {

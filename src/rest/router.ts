@@ -4,6 +4,7 @@ import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { MemoryStatsStore, type StatsStore } from '../stats/index.ts';
+import { getAnnotations, postAnnotations } from './annotation-routes.ts';
 import { getBatchPresence, postBatchMessages } from './batch-routes.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
@@ -61,6 +62,14 @@ const ROUTES: Route[] = [
     path: /^\/channels\/([^/]+)\/messages\/([^/]+)\/versions$/,
     methods: {
       GET: async (r, [ch, serial]) => getMessageVersions(await channelRequest(r, ch as string, 'history'), serial as string),
+    },
+  },
+  {
+    path: /^\/channels\/([^/]+)\/messages\/([^/]+)\/annotations$/,
+    methods: {
+      GET: async (r, [ch, serial]) => getAnnotations(await channelRequest(r, ch as string, 'history'), serial as string),
+      POST: async (r, [ch, serial]) =>
+        postAnnotations(await channelRequest(r, ch as string, 'annotation-publish'), serial as string),
     },
   },
   {

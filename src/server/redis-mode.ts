@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { clusterShardsHealthy } from '../store/redis/cluster-probe.ts';
 import { RedisKeys } from '../store/redis/keys.ts';
+import { RedisAnnotationStore } from '../store/redis/redis-annotation-store.ts';
 import { RedisBroker } from '../store/redis/redis-broker.ts';
 import { RedisBus, RedisLink } from '../store/redis/redis-bus.ts';
 import {
@@ -29,7 +30,10 @@ import type { Clock, TimerHandle } from '../time/clock.ts';
 
 /** Cluster mode's backends for the Node, plus the lifecycle the composition root drives. */
 export interface RedisMode {
-  deps: Pick<NodeDeps, 'presenceStore' | 'broker' | 'history' | 'messageStore' | 'directory' | 'occupancyStore'>;
+  deps: Pick<
+    NodeDeps,
+    'presenceStore' | 'broker' | 'history' | 'messageStore' | 'annotationStore' | 'directory' | 'occupancyStore'
+  >;
   /** Shared device sets and webhook queues, so transitions happen once and deliveries survive a node. */
   integrations: { devices: DeviceRegistry; queue: DeliveryQueue };
   /** Connects to Redis (rejects if unreachable) and starts heartbeats, reaping and sweeping for `node`. */
@@ -73,6 +77,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
   });
   const messageStore = new RedisMessageStore(clients.command, keys, { ttl: config.historyMaxAge });
+  const annotationStore = new RedisAnnotationStore(clients.command, keys, { ttl: config.historyMaxAge });
   const bus = new RedisBus(clients, keys);
   const link = new RedisLink(clients);
   if (metrics) watchRedis(metrics, clients, link);
@@ -94,7 +99,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
   let cluster: Cluster | undefined;
   let probeTimer: TimerHandle | undefined;
   return {
-    deps: { presenceStore, broker, history, messageStore, directory, occupancyStore },
+    deps: { presenceStore, broker, history, messageStore, annotationStore, directory, occupancyStore },
     integrations: {
       devices: new RedisDeviceRegistry(clients.command, keys),
       queue: new RedisDeliveryQueue(clients.command, keys),

@@ -5,7 +5,8 @@ import { messageSerial } from './serial.ts';
  * Stamps a broker-assigned serial on an outbound message: the ProtocolMessage's channelSerial and, for MESSAGEs,
  * each item's `serial` (`<channelSerial>:<index>`, the value returned in the ACK's `res`). Items that already carry
  * a serial keep it: a message operation (update, delete, append) names the message it changes, and the event's own
- * serial becomes that operation's `version.serial` instead. Every Broker uses this.
+ * serial becomes that operation's `version.serial` instead. An ANNOTATION's items get theirs the same way (it
+ * sorts after the serial of the message it annotates). Every Broker uses this.
  */
 export function stampSerial(message: ProtocolMessage, serial: string): ProtocolMessage {
   const stamped: ProtocolMessage = { ...message, channelSerial: serial };
@@ -15,6 +16,9 @@ export function stampSerial(message: ProtocolMessage, serial: string): ProtocolM
       if (m.serial === undefined) return { ...m, serial: own };
       return { ...m, version: { ...m.version, serial: own } };
     });
+  }
+  if (message.action === Action.ANNOTATION && message.annotations) {
+    stamped.annotations = message.annotations.map((a, i) => ({ ...a, serial: messageSerial(serial, i) }));
   }
   return stamped;
 }
