@@ -1,5 +1,5 @@
 import type { ProtocolMessage } from '../protocol/index.ts';
-import type { Broker, ChannelEvent } from '../store/broker.ts';
+import type { Broker, ChannelEvent, PublishOptions } from '../store/broker.ts';
 
 /**
  * A Broker that reports every event it publishes (on the node that publishes it, so once cluster-wide) to
@@ -12,9 +12,9 @@ export class ObservedBroker implements Broker {
     private readonly observe: (event: ChannelEvent) => void,
   ) {}
 
-  async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {
-    const event = await this.inner.publish(channel, message, origin);
-    this.observe(event);
+  async publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent> {
+    const event = await this.inner.publish(channel, message, origin, options);
+    if (!event.superseded) this.observe(event);
     return event;
   }
 

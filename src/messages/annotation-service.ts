@@ -34,7 +34,8 @@ export interface AnnotationServiceDeps {
  * Annotations of messages (Ably TAN, RSAN, RTAN): publishing and deleting them, raw delivery as ANNOTATION events,
  * and the `message.summary` that follows each one. The summary is folded once per annotation in the store
  * (atomically, whichever node records it) and sent as a MESSAGE with action `message.summary` and the annotated
- * message's serial. Both events go to the operations log, so a resuming client gets those it missed.
+ * message's serial, versioned so the broker never sends an older summary after a newer one (two nodes annotating
+ * one message at once). Both events go to the operations log, so a resuming client gets those it missed.
  */
 export class AnnotationService {
   constructor(private readonly deps: AnnotationServiceDeps) {}
@@ -63,7 +64,7 @@ export class AnnotationService {
     const stamped = event.message.annotations?.[0] as Annotation;
     if (event.duplicate) return stamped.serial as string;
     await this.deps.history.append('operations', event);
-    const { state } = await this.deps.store.annotate(key, item.messageSerial as string, stamped, (s) =>
+    const { state, version } = await this.deps.store.annotate(key, item.messageSerial as string, stamped, (s) =>
       applyAnnotation(s, stamped),
     );
     if (state) {
@@ -80,8 +81,11 @@ export class AnnotationService {
           },
         ],
       };
-      // Server-made, so it reaches every subscriber (echo=false included), and is kept for resume replay.
-      await this.deps.history.append('operations', await this.deps.broker.publish(key, summary));
+      // Server-made, so it reaches every subscriber (echo=false included), and kept for resume replay. When
+      // another node recorded a later annotation and sent its summary first, this older one is dropped.
+      const supersede = { key: `summary:${stamped.messageSerial}`, version };
+      const sent = await this.deps.broker.publish(key, summary, undefined, { supersede });
+      if (!sent.superseded) await this.deps.history.append('operations', sent);
     }
     return stamped.serial as string;
   }

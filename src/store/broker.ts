@@ -16,6 +16,22 @@ export interface ChannelEvent {
    * must not store it again.
    */
   duplicate?: boolean;
+  /**
+   * Set by `publish` when `PublishOptions.supersede` found a newer version already published under the same key:
+   * nothing was numbered or delivered (`serial` is empty, `seq` 0), and the caller must not store it.
+   */
+  superseded?: boolean;
+}
+
+/** How one publish is made. */
+export interface PublishOptions {
+  /**
+   * Publish only if `version` is higher than every version published before under `key` on this channel, atomically
+   * with the numbering: of two events that state the same thing at different versions (a message's annotation
+   * summary, computed on two nodes at once) only newer ones go out, whatever order they reach the broker in.
+   * Versions are kept for as long as the channel's numbering.
+   */
+  supersede?: { key: string; version: number };
 }
 
 /**
@@ -23,7 +39,7 @@ export interface ChannelEvent {
  * subscribed node's handler (this node included) exactly once, in serial order per channel.
  */
 export interface Broker {
-  publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent>;
+  publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent>;
   /** Starts delivering the channel's events to `onEvent` on this node. Idempotent. */
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;

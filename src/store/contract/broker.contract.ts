@@ -83,6 +83,28 @@ export function runBrokerContract(o: BrokerContractOptions): void {
       assert.ok((item?.version?.serial as string) > target);
     });
 
+    it('a publish superseded by a higher version under its key is neither numbered nor delivered', async (t) => {
+      const { broker, peer } = await o.create(t);
+      const got = collect(broker);
+      await broker.subscribe(CH);
+      const supersede = (version: number) => ({ supersede: { key: 'summary:m1', version } });
+      const v2 = await broker.publish(CH, msg('v2'), undefined, supersede(2));
+      const v1 = await peer.publish(CH, msg('v1'), undefined, supersede(1));
+      const again = await peer.publish(CH, msg('v2 again'), undefined, supersede(2));
+      const other = await peer.publish(CH, msg('other key'), undefined, { supersede: { key: 'summary:m2', version: 1 } });
+      const v3 = await peer.publish(CH, msg('v3'), undefined, supersede(3));
+      assert.equal(v2.superseded, undefined);
+      assert.equal(v1.superseded, true);
+      assert.equal(again.superseded, true);
+      assert.equal(other.superseded, undefined);
+      assert.deepEqual([v2.seq, other.seq, v3.seq], [1, 2, 3], 'superseded publishes take no number');
+      await got.until(3);
+      assert.deepEqual(
+        got.events.map((e) => e.message.messages?.[0]?.data),
+        ['v2', 'other key', 'v3'],
+      );
+    });
+
     it('delivers subscribed channels once each, in order, and stops after unsubscribe', async (t) => {
       const { broker } = await o.create(t);
       const got = collect(broker);

@@ -1,8 +1,11 @@
 import type { ProtocolMessage } from '../../protocol/index.ts';
 import { systemClock } from '../../time/clock.ts';
-import type { Broker, ChannelEvent } from '../broker.ts';
+import type { Broker, ChannelEvent, PublishOptions } from '../broker.ts';
 import { formatSerial, newEpoch } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
+
+/** Supersede keys remembered (one per annotated message recently summarised). */
+const MAX_VERSIONS = 100_000;
 
 /**
  * In-process fan-out. Single node only. Serials restart under a new epoch each time the process starts, so
@@ -11,6 +14,8 @@ import { stampSerial } from '../stamp.ts';
 export class MemoryBroker implements Broker {
   private readonly epoch: string;
   private readonly seqs = new Map<string, number>();
+  /** `<channel>\n<supersede key>` → the last version published under it; bounded, oldest forgotten first. */
+  private readonly versions = new Map<string, number>();
   private readonly subscribed = new Set<string>();
   private handler: (event: ChannelEvent) => void = () => {};
 
@@ -19,7 +24,16 @@ export class MemoryBroker implements Broker {
     this.epoch = newEpoch(startedAt);
   }
 
-  async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {
+  async publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent> {
+    const supersede = options?.supersede;
+    if (supersede) {
+      const id = `${channel}\n${supersede.key}`;
+      if (supersede.version <= (this.versions.get(id) ?? 0))
+        return { channel, serial: '', seq: 0, origin, message, superseded: true };
+      this.versions.delete(id);
+      this.versions.set(id, supersede.version);
+      if (this.versions.size > MAX_VERSIONS) this.versions.delete(this.versions.keys().next().value as string);
+    }
     const seq = (this.seqs.get(channel) ?? 0) + 1;
     this.seqs.set(channel, seq);
     const serial = formatSerial({ epoch: this.epoch, seq });

@@ -95,6 +95,11 @@ export class RedisKeys {
     return `${this.channel('mo', channel)}:${serial}`;
   }
 
+  /** HASH supersede key → the last version the broker published under it (src/store/broker.ts PublishOptions). */
+  superseded(channel: string): string {
+    return this.channel('sv', channel);
+  }
+
   /** HASH message serial → msgpack summary state of its annotations (src/messages/summary.ts). */
   annotationSummaries(channel: string): string {
     return this.channel('as', channel);

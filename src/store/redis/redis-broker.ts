@@ -1,7 +1,7 @@
 import { decodeClusterMessage, encodeClusterMessage } from '../../cluster/cluster-message.ts';
 import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import { systemClock } from '../../time/clock.ts';
-import type { Broker, ChannelEvent } from '../broker.ts';
+import type { Broker, ChannelEvent, PublishOptions } from '../broker.ts';
 import { type ChannelSerial, formatSerial, newEpoch, parseSerial } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
 import { guard } from './guard.ts';
@@ -57,7 +57,7 @@ export class RedisBroker implements Broker {
     clients.subscriber.on('messageBuffer', onMessage);
   }
 
-  async publish(channel: string, message: ProtocolMessage, origin?: string): Promise<ChannelEvent> {
+  async publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent> {
     const payload = encodeClusterMessage({ type: 'channel-event', origin, message });
     const k = this.keys;
     const last = this.seen.get(channel);
@@ -66,7 +66,7 @@ export class RedisBroker implements Broker {
       await guard(
         publishScript.run(
           this.clients.command,
-          [k.seq(channel), k.epoch(channel), k.publishers(channel), k.publishedAt(channel)],
+          [k.seq(channel), k.epoch(channel), k.publishers(channel), k.publishedAt(channel), k.superseded(channel)],
           [
             last?.epoch ?? newEpoch((this.options.now ?? systemClock.now)()),
             k.events(channel),
@@ -77,10 +77,13 @@ export class RedisBroker implements Broker {
             msgSerial === undefined ? '' : (origin as string),
             msgSerial ?? '',
             this.options.retransmitWindow,
+            options?.supersede?.key ?? '',
+            options?.supersede?.version ?? 0,
           ],
         ),
       ),
     );
+    if (reply === '!') return { channel, serial: '', seq: 0, origin, message, superseded: true };
     if (reply.startsWith('=')) {
       // A retransmission: delivered and numbered already; answer with the serial it got then.
       const serial = reply.slice(1);

@@ -7,6 +7,9 @@
 -- none): if Redis lost the numbering (restart), it resumes from there under the caller's epoch, so subscribers that
 -- already saw those seqs do not drop the new events. ARGV[7] the publishing connection and ARGV[8] its msgSerial
 -- ('' for server-made events), ARGV[9] how long a connection's record is kept (its resume window), ms.
+-- KEYS[5] hash supersede key -> last version published under it; ARGV[10] the key ('' for none), ARGV[11] the
+-- version: an event whose version is not above the last one is not published (returns '!'), so of two summaries of
+-- one message computed on two nodes only newer ones go out, whatever order they arrive in.
 -- The record is `<high-water msgSerial> <its serial> <gaps>`: gaps are up to 8 ranges `a-b` of msgSerials below
 -- the high-water not published here (used on other channels, or still in flight: publishes from one connection
 -- can overtake each other on their way to Redis). A msgSerial at or below the high-water outside every gap is a
@@ -14,6 +17,11 @@
 -- again; recording it in the same script as the publish makes that exactly-once.
 -- Returns the serial `<epoch>-<seq>` (the published message is `<serial>\n<payload>`), or `=<serial>` when this is
 -- a retransmission (the serial of the high-water publish: the earlier one's own serial is not kept).
+if ARGV[10] ~= '' then
+  if tonumber(ARGV[11]) <= tonumber(redis.call('HGET', KEYS[5], ARGV[10]) or '0') then return '!' end
+  redis.call('HSET', KEYS[5], ARGV[10], ARGV[11])
+  redis.call('PEXPIRE', KEYS[5], ARGV[5])
+end
 local conn = ARGV[7]
 local ms = tonumber(ARGV[8])
 local high, high_serial, gaps = -1, '', {}
