@@ -26,7 +26,7 @@ for (const protocol of PROTOCOLS) {
       const read = client.channels.get('read:a');
       const pres = client.channels.get('pres:a');
       await Promise.all([open.attach(), read.attach(), pres.attach()]);
-      assert.deepEqual([...open.modes].sort(), ['presence', 'presence_subscribe', 'publish', 'subscribe']);
+      assert.deepEqual([...open.modes].sort(), ['annotation_publish', 'presence', 'presence_subscribe', 'publish', 'subscribe']);
       assert.deepEqual([...read.modes].sort(), ['presence_subscribe', 'subscribe']);
       assert.deepEqual([...pres.modes].sort(), ['presence']);
       const secret = client.channels.get('secret');

@@ -42,7 +42,7 @@ for (const protocol of PROTOCOLS) {
       await Promise.all([a.attach(), b.attach()]);
       assert.equal(a.state, 'attached');
       assert.equal(b.state, 'attached');
-      assert.deepEqual([...a.modes].sort(), ['presence', 'presence_subscribe', 'publish', 'subscribe']);
+      assert.deepEqual([...a.modes].sort(), ['annotation_publish', 'presence', 'presence_subscribe', 'publish', 'subscribe']);
       assert.deepEqual([...b.modes].sort(), ['presence_subscribe', 'subscribe']);
       const conn = s.server.node.connections.get(client.connection.id as string);
       assert.deepEqual([...(conn?.attachments.keys() ?? [])].sort(), ['room-a', 'room-b']);

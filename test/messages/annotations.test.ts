@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type * as Ably from 'ably';
 import { Collector, PROTOCOLS, TEST_KEY } from '../helpers/server.ts';
+import { dropTransport, reconnected } from '../helpers/transport.ts';
 import { BACKENDS } from './backends.ts';
 
 const ALL_MODES: Ably.ChannelMode[] = ['PUBLISH', 'SUBSCRIBE', 'ANNOTATION_PUBLISH', 'ANNOTATION_SUBSCRIBE'];
@@ -120,6 +121,46 @@ for (const backend of BACKENDS) {
         });
         await raw.count(10);
         assert.equal(raw.items[9]?.clientId, 'carol');
+      });
+
+      it('a client that resumes gets the annotations and summaries it missed; rewind shows the latest summary', {
+        timeout: 30_000,
+      }, async (t) => {
+        const [a, b] = await backend.start(t, { keys: KEYS });
+        const voter = a.realtime({ protocol, clientId: 'voter' });
+        const voterCh = voter.channels.get('mutable:resume', { modes: ALL_MODES });
+        const receiver = b.realtime({ protocol });
+        const receiverCh = receiver.channels.get('mutable:resume', { modes: ALL_MODES });
+        await Promise.all([voterCh.attach(), receiverCh.attach()]);
+        const raw = new Collector<Ably.Annotation>();
+        await receiverCh.annotations.subscribe(raw.push);
+        const summaries = new Collector<Ably.Message>();
+        await receiverCh.subscribe((m) => {
+          if (m.action === 'message.summary') summaries.push(m);
+        });
+        const serial = (await voterCh.publish('poll', '?')).serials[0] as string;
+        const vote = { type: 'vote:multiple.v1', name: 'yes' };
+        const id = receiver.connection.id;
+        const back = reconnected(receiver);
+        dropTransport(b, receiver);
+        for (let i = 0; i < 3; i++) await voterCh.annotations.publish(serial, vote);
+        await back;
+        assert.equal(receiver.connection.id, id, 'resumed');
+        await raw.count(3);
+        await summaries.count(3);
+        await voterCh.annotations.publish(serial, vote);
+        await raw.count(4);
+        const totals = (await summaries.count(4)).map(
+          (m) => (summaryOf(m)['vote:multiple.v1'] as Record<string, { total: number }>).yes?.total,
+        );
+        assert.deepEqual(totals, [1, 2, 3, 4], 'each summary once, in order');
+        assert.equal(raw.items.length, 4, 'no annotation twice');
+
+        const late = a.realtime({ protocol }).channels.get('mutable:resume', { params: { rewind: '1' } });
+        const rewound = new Promise<Ably.Message>((resolve) => late.subscribe(resolve));
+        const first = await rewound;
+        assert.equal(first.serial, serial);
+        assert.equal((summaryOf(first)['vote:multiple.v1'] as Record<string, { total: number }>).yes?.total, 4);
       });
 
       it('bad annotations get the Ably error code and change nothing', { timeout: 30_000 }, async (t) => {
