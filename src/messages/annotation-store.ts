@@ -19,7 +19,11 @@ export type SummaryFold = (state: SummaryState | undefined) => SummaryState | un
 export interface Annotated {
   /** The message's summary state after the annotation; undefined when the annotation changed no summary. */
   state?: SummaryState;
-  /** Counts the annotations recorded on the message, this one included: a later summary has a higher version. */
+  /**
+   * Higher than the version of every annotation recorded on the message before, and at least the event seq of this
+   * annotation's serial: versions keep rising in the order annotations are recorded, even after the store forgot
+   * the message (expired or evicted), since seqs only grow. Summaries carry it (Broker `supersede`).
+   */
   version: number;
 }
 

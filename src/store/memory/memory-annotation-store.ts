@@ -2,6 +2,7 @@ import type { Annotated, AnnotationPage, AnnotationStore, SummaryFold } from '..
 import type { SummaryState } from '../../messages/summary.ts';
 import type { Annotation } from '../../protocol/index.ts';
 import type { Clock } from '../../time/clock.ts';
+import { parseMessageSerial } from '../serial.ts';
 
 interface AnnotatedMessage {
   state?: SummaryState;
@@ -34,7 +35,7 @@ export class MemoryAnnotationStore implements AnnotationStore {
     const rec = this.record(channel, messageSerial) ?? { version: 0, items: [], at: 0 };
     const next = fold(rec.state);
     if (next) rec.state = next;
-    rec.version++;
+    rec.version = Math.max(rec.version + 1, parseMessageSerial(annotation.serial)?.seq ?? 0);
     // Annotations arrive in serial order on one node; the search only matters if one ever does not.
     const serial = annotation.serial ?? '';
     let i = rec.items.length;

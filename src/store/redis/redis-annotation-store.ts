@@ -3,6 +3,7 @@ import { ErrorInfo } from '../../errors/index.ts';
 import type { Annotated, AnnotationPage, AnnotationStore, SummaryFold } from '../../messages/annotation-store.ts';
 import type { SummaryState } from '../../messages/summary.ts';
 import type { Annotation } from '../../protocol/index.ts';
+import { parseMessageSerial } from '../serial.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -35,6 +36,7 @@ export class RedisAnnotationStore implements AnnotationStore {
 
   async annotate(channel: string, messageSerial: string, annotation: Annotation, fold: SummaryFold): Promise<Annotated> {
     const k = this.keys;
+    const floor = parseMessageSerial(annotation.serial)?.seq ?? 0;
     const entry = Buffer.concat([Buffer.from(`${annotation.serial ?? ''}\0`), packValue(annotation)]);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const [raw, read] = await this.read(channel, messageSerial);
@@ -44,7 +46,7 @@ export class RedisAnnotationStore implements AnnotationStore {
           recordScript.run(
             this.redis,
             [k.annotationSummaries(channel), k.annotationVersions(channel), k.annotations(channel, messageSerial)],
-            [messageSerial, read, state ? packValue(state) : '', entry, this.options.ttl],
+            [messageSerial, read, state ? packValue(state) : '', entry, this.options.ttl, floor],
           ),
         ),
       );
