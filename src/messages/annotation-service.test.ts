@@ -75,7 +75,9 @@ describe('AnnotationService', () => {
     slow.release();
     await first;
 
-    const totals = delivered.map((m) => (m.annotations?.summary?.['vote:multiple.v1'] as { yes: { total: number } }).yes.total);
+    const totals = delivered.map(
+      (m) => ((m.annotations?.summary ?? {})['vote:multiple.v1'] as { yes: { total: number } }).yes.total,
+    );
     assert.deepEqual(totals, [2], 'only the newer summary went out; the older one was dropped, not sent after it');
   });
 });
