@@ -255,3 +255,56 @@ describe('msgpackCodec', () => {
     assert.equal(err.code, 40013);
   });
 });
+
+describe('annotations', () => {
+  const frame = {
+    action: Action.ANNOTATION,
+    channel: 'c',
+    msgSerial: 3,
+    annotations: [
+      {
+        action: 1,
+        messageSerial: 'e-1:000',
+        type: 'reaction:distinct.v1',
+        name: '👍',
+        count: 2,
+        data: 'AQI=',
+        encoding: 'base64',
+        clientId: 'a',
+        serial: 'forged',
+        connectionId: 'forged',
+        summary: { forged: true },
+      },
+    ],
+  };
+
+  test('decode keeps what a client may send, turns JSON base64 into bytes, and drops server-assigned fields', () => {
+    const [a] = jsonCodec.decode(json(frame), false).annotations ?? [];
+    assert.equal(a?.action, 1);
+    assert.equal(a?.messageSerial, 'e-1:000');
+    assert.equal(a?.type, 'reaction:distinct.v1');
+    assert.equal(a?.name, '👍');
+    assert.equal(a?.count, 2);
+    assert.deepEqual(a?.data, Buffer.from([1, 2]));
+    assert.equal(a?.encoding, undefined);
+    assert.equal(a?.serial, undefined);
+    assert.equal(a?.connectionId, undefined);
+    assert.equal('summary' in (a ?? {}), false);
+    const [m] =
+      msgpackCodec.decode(packed({ ...frame, annotations: [{ type: 't', data: Buffer.from([1]) }] }), true).annotations ?? [];
+    assert.deepEqual(m?.data, Buffer.from([1]));
+  });
+
+  test('encode gives JSON clients binary annotation data as base64', () => {
+    const out = JSON.parse(
+      jsonCodec.encode({ action: Action.ANNOTATION, annotations: [{ type: 't', data: Buffer.from([1, 2]) }] }) as string,
+    );
+    assert.deepEqual(out.annotations[0], { type: 't', data: 'AQI=', encoding: 'base64' });
+  });
+
+  test('a malformed annotation is a protocol error', () => {
+    assert.equal(thrown(() => jsonCodec.decode(json({ ...frame, annotations: [{ count: -1 }] }), false)).code, 80013);
+    assert.equal(thrown(() => jsonCodec.decode(json({ ...frame, annotations: [{ type: 5 }] }), false)).code, 80013);
+    assert.equal(thrown(() => jsonCodec.decode(json({ ...frame, annotations: {} }), false)).code, 80013);
+  });
+});
