@@ -60,8 +60,12 @@ export function createRedisClients(where: RedisTarget | string): RedisClients {
       name: target.name,
       db: target.db,
       sentinelRetryStrategy: (attempt) => Math.min(50 * attempt, 500),
-      // Sentinel announces +switch-master: reconnect to the new master at once rather than on the next error.
-      failoverDetector: true,
+      // No failoverDetector: on +switch-master it disconnects the connector, and when that lands while the client is
+      // already reconnecting (its master died) the reconnection is abandoned for good (status `end`, never retried).
+      // A failover is followed without it: a dead master closes the connection, and a demoted live one has its
+      // clients killed by the sentinels; each reconnection asks them for the master and checks its role.
+      // A write that reaches a replica anyway (a stale answer) is answered READONLY: reconnect to find the master.
+      reconnectOnError: (err) => err.message.startsWith('READONLY'),
       ...(target.tls ? { enableTLSForSentinelMode: true } : {}),
     };
     return {
