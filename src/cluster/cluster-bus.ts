@@ -6,7 +6,10 @@ export interface ClusterBus {
   onMessage(handler: (message: ClusterMessage) => void): void;
 }
 
-/** Whether the shared backend is reachable, and notice when that changes. */
+/**
+ * Whether the shared backend is reachable and this node hears its events (its subscriptions are in place), and
+ * notice when that changes. Coming back up means events may have been missed meanwhile.
+ */
 export interface ClusterLink {
   isUp(): boolean;
   onChange(handler: (up: boolean) => void): void;

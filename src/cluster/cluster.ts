@@ -6,6 +6,7 @@ import type { ClusterBus, ClusterLink } from './cluster-bus.ts';
 import type { ClusterMessage } from './cluster-message.ts';
 import type { ChannelDiffs, ClusterPresenceStore } from './cluster-presence-store.ts';
 import type { NodeRegistry } from './node-registry.ts';
+import { resyncPresence } from './presence-resync.ts';
 
 export interface ClusterDeps {
   node: Node;
@@ -26,7 +27,9 @@ export interface ClusterDeps {
  * - occupancy: clear a reaped node's counts, rewrite this node's with every re-assert, and relay other nodes'
  *   `occupancy-changed` announcements to the OccupancyService;
  * - every memberTtl / 3, and whenever the link comes back, re-assert this node's members (TTL backstop refresh,
- *   and repair after Redis lost them) and drop the ones Redis still holds for connections that ended meanwhile.
+ *   and repair after Redis lost them) and drop the ones Redis still holds for connections that ended meanwhile;
+ * - when the link comes back, re-sync local presence subscribers from Redis (presence-resync.ts): other nodes'
+ *   events published while this node's subscription was down never reached it.
  * Nothing runs while the link is down; local clients keep being served by the Node.
  * Observers can follow it on `node.events`: `cluster-link` (up: boolean), `cluster-reasserted`.
  */
@@ -37,6 +40,8 @@ export class Cluster {
   private upSince: number;
   private lastReassert: number;
   private reassertWanted = false;
+  /** Set when the link comes back: presence events from other nodes may have been missed meanwhile. */
+  private resyncWanted = false;
 
   constructor(private readonly d: ClusterDeps) {
     this.upSince = d.clock.now();
@@ -51,6 +56,7 @@ export class Cluster {
       this.d.node.logger.info({ nodeId: this.nodeId }, 'cluster: Redis reachable again; re-asserting members');
       this.upSince = this.d.clock.now();
       this.reassertWanted = true;
+      this.resyncWanted = true;
       this.tick();
     });
   }
@@ -100,6 +106,14 @@ export class Cluster {
       // Members of connections that ended while Redis was unreachable (closed or expired meanwhile).
       await this.broadcast(await store.reassert(new Set(this.d.node.connections.keys()), now), 'close');
       await this.d.node.occupancy.reassert();
+      if (this.resyncWanted) {
+        const channels = await resyncPresence(this.d.node);
+        this.resyncWanted = false;
+        this.d.node.logger.info(
+          { nodeId: this.nodeId, channels },
+          `cluster: re-synced presence subscribers on ${channels} channels`,
+        );
+      }
       this.d.node.events.emit('cluster-reasserted');
     }
     if (now - this.upSince >= config.nodeDownTimeout) {

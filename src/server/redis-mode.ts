@@ -10,7 +10,7 @@ import { clusterShardsHealthy } from '../store/redis/cluster-probe.ts';
 import { RedisKeys } from '../store/redis/keys.ts';
 import { RedisAnnotationStore } from '../store/redis/redis-annotation-store.ts';
 import { RedisBroker } from '../store/redis/redis-broker.ts';
-import { RedisBus, RedisLink } from '../store/redis/redis-bus.ts';
+import { RedisBus } from '../store/redis/redis-bus.ts';
 import {
   closeRedisClients,
   connectRedisClients,
@@ -22,6 +22,7 @@ import { RedisConnectionDirectory } from '../store/redis/redis-connection-direct
 import { RedisDeliveryQueue } from '../store/redis/redis-delivery-queue.ts';
 import { RedisDeviceRegistry } from '../store/redis/redis-device-registry.ts';
 import { RedisHistoryStore } from '../store/redis/redis-history-store.ts';
+import { RedisLink } from '../store/redis/redis-link.ts';
 import { RedisMessageStore } from '../store/redis/redis-message-store.ts';
 import { RedisNodeRegistry } from '../store/redis/redis-node-registry.ts';
 import { RedisOccupancyStore } from '../store/redis/redis-occupancy-store.ts';

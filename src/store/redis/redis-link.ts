@@ -1,0 +1,89 @@
+import type { ClusterLink } from '../../cluster/cluster-bus.ts';
+import type { RedisClients } from './redis-client.ts';
+
+/**
+ * Up while this node both reaches Redis and hears from it:
+ * - the command client is ready;
+ * - on one server or through Sentinel, the subscriber is ready too and its subscriptions are restored. ioredis
+ *   re-subscribes on reconnecting, so the link waits for a PING sent after those commands on the same connection:
+ *   once it is answered, every event published from then on reaches this node. Until then the node has been
+ *   missing events (the other nodes may be back first), and the link coming up is what triggers the repair
+ *   (src/cluster/cluster.ts);
+ * - on a Redis Cluster, every shard answers (see {@link probe}): a failed master leaves the client "ready" while
+ *   its slots fail, which must still read as an outage. (Its sharded subscribers are per shard and not tracked.)
+ */
+export class RedisLink implements ClusterLink {
+  private readonly handlers: Array<(up: boolean) => void> = [];
+  private up = false;
+  private commandReady = false;
+  private subscribed: boolean;
+  private shardsOk = true;
+
+  constructor(clients: RedisClients) {
+    const { command, subscriber } = clients;
+    const commandReady = (r: boolean) => {
+      this.commandReady = r;
+      this.update();
+    };
+    command.on('ready', () => commandReady(true));
+    command.on('close', () => commandReady(false));
+    command.on('end', () => commandReady(false));
+    // ioredis reports connection errors as events; without a listener it would print them as unhandled.
+    command.on('error', () => commandReady(command.status === 'ready'));
+    subscriber.on('error', () => {});
+    // Cluster clients report per-node failures as `node error`; the probe judges the shards.
+    command.on('node error', () => {});
+    subscriber.on('node error', () => {});
+    this.commandReady = command.status === 'ready';
+    this.subscribed = clients.kind === 'cluster' || subscriber.status === 'ready';
+    if (clients.kind !== 'cluster') {
+      // The first connection has nothing to restore (subscriptions are made once it is up).
+      let first = true;
+      subscriber.on('ready', () => {
+        if (first) {
+          first = false;
+          this.subscribed = true;
+          this.update();
+          return;
+        }
+        // `ready` is emitted after ioredis has sent the re-subscriptions: the PING's answer follows theirs.
+        subscriber.ping().then(
+          () => {
+            this.subscribed = subscriber.status === 'ready';
+            this.update();
+          },
+          // The connection dropped again; its next `ready` tries again.
+          () => {},
+        );
+      });
+      const lost = () => {
+        this.subscribed = false;
+        this.update();
+      };
+      subscriber.on('close', lost);
+      subscriber.on('end', lost);
+    }
+    this.up = this.commandReady && this.subscribed;
+  }
+
+  /** The result of a shard health check (Redis Cluster only); a failing shard takes the link down until it recovers. */
+  probe(shardsOk: boolean): void {
+    this.shardsOk = shardsOk;
+    this.update();
+  }
+
+  isUp(): boolean {
+    return this.up;
+  }
+
+  onChange(handler: (up: boolean) => void): void {
+    this.handlers.push(handler);
+  }
+
+  private update(): void {
+    const up = this.commandReady && this.subscribed && this.shardsOk;
+    if (up === this.up) return;
+    this.up = up;
+    for (const h of this.handlers) h(up);
+  }
+}
