@@ -127,8 +127,9 @@ class RedisProcess {
   }
 }
 
+// A bounded wait: a server that accepts but never answers must fail the waiting check, not hang it.
 const cli = async (port: number, ...args: string[]): Promise<string> =>
-  (await run('redis-cli', ['-p', String(port), ...args])).stdout;
+  (await run('redis-cli', ['-p', String(port), ...args], { timeout: 5_000 })).stdout;
 
 /**
  * Waits until `check` holds, asking again every 50 ms (an external process's state has no event to wait on),
@@ -143,7 +144,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, within = 20_
   }
 }
 
-const dataArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+const dataArgs = (port: number) => [
+  ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  // A replica's full sync starts at once (the default waits 5 s for more replicas to share one transfer).
+  ...['--repl-diskless-sync-delay', '0'],
+];
 
 /** Deletes every key under `prefix` on one server with redis-cli (no client from the code under test). */
 function deletePrefixOn(port: number, prefix: string): void {
@@ -270,9 +275,26 @@ export async function startRedisCluster(t: { after(fn: () => unknown): void }, r
 /** Name of the master the test sentinels watch. */
 export const SENTINEL_MASTER = 'rollcall';
 
+/** `name value` pairs of a redis-cli reply to a SENTINEL command that lists instances, one map per instance. */
+function sentinelInstances(reply: string): Array<Map<string, string>> {
+  const lines = reply.trim().split('\n');
+  const out: Array<Map<string, string>> = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    if (lines[i] === 'name' || out.length === 0) out.push(new Map());
+    out[out.length - 1]?.set(lines[i] as string, lines[i + 1] as string);
+  }
+  return out;
+}
+
 /**
- * A master and one replica watched by 3 sentinels (quorum 2, down after 1 s), each sentinel with its own generated
- * config file. The URL names the sentinels; the server finds the master through them.
+ * A master and one replica watched by 3 sentinels (quorum 2, down after 1 s, failover timeout 3 s), each sentinel
+ * with its own generated config file. The URL names the sentinels; the server finds the master through them.
+ *
+ * Start-up waits for the replica to be in sync before any sentinel starts, and the sentinels' files name their
+ * replica and each other (fixed ids), so they agree from their first second instead of discovering each other
+ * over hello messages (2 s) and the replica over INFO (10 s). It ends only when every sentinel names the same
+ * master, sees the replica and the other two sentinels connected, and CKQUORUM says a failover can be authorized:
+ * a crash right after start-up is then always promoted.
  */
 export async function startRedisSentinel(t: { after(fn: () => unknown): void }): Promise<TestRedisBackend> {
   const [masterPort = 0, replicaPort = 0, ...sentinelPorts] = await freePorts(5);
@@ -295,18 +317,25 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
       ]),
     );
   }
+  const ids = sentinelPorts.map(() => randomBytes(20).toString('hex'));
   const sentinels = sentinelPorts.map((port, i) => {
     const file = join(dir, `sentinel-${i}.conf`);
+    const others = sentinelPorts.flatMap((p, j) =>
+      j === i ? [] : [`sentinel known-sentinel ${SENTINEL_MASTER} 127.0.0.1 ${p} ${ids[j]}`],
+    );
     writeFileSync(
       file,
       [
         `port ${port}`,
         'bind 127.0.0.1',
         `dir ${dir}`,
+        `sentinel myid ${ids[i]}`,
         `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${masterPort} 2`,
         `sentinel down-after-milliseconds ${SENTINEL_MASTER} 1000`,
         `sentinel failover-timeout ${SENTINEL_MASTER} 3000`,
         `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
+        `sentinel known-replica ${SENTINEL_MASTER} 127.0.0.1 ${replicaPort}`,
+        ...others,
         '',
       ].join('\n'),
     );
@@ -317,27 +346,43 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
     await Promise.all(all.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
   });
-  const currentMaster = async () => {
-    const reply = await cli(sentinelPorts[0] as number, 'SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER);
+  const masterNamedBy = async (sentinel: number) => {
+    const reply = await cli(sentinel, 'SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER);
     return Number(reply.trim().split('\n')[1]);
   };
-  const synced = () =>
-    waitFor('the replica in sync and the sentinels aware of each other', async () => {
-      const info = await cli(master, 'INFO', 'replication');
-      if (!/slave0:.*state=online/.test(info)) return false;
+  const currentMaster = () => masterNamedBy(sentinelPorts[0] as number);
+  const replicaInSync = () =>
+    waitFor('the replica in sync with the master', async () =>
+      /slave0:.*state=online/.test(await cli(master, 'INFO', 'replication')),
+    );
+  const sentinelsAgree = () =>
+    waitFor('every sentinel watching the master, its replica and the other sentinels', async () => {
       for (const s of sentinelPorts) {
-        const reply = await cli(s, 'SENTINEL', 'master', SENTINEL_MASTER);
-        const fields = reply.trim().split('\n');
-        const at = (name: string) => fields[fields.indexOf(name) + 1];
-        if (at('num-other-sentinels') !== '2' || at('num-slaves') !== '1' || at('flags') !== 'master') return false;
+        if ((await masterNamedBy(s)) !== master) return false;
+        const [watched] = sentinelInstances(await cli(s, 'SENTINEL', 'master', SENTINEL_MASTER));
+        if (watched?.get('flags') !== 'master') return false;
+        const replicas = sentinelInstances(await cli(s, 'SENTINEL', 'replicas', SENTINEL_MASTER));
+        if (replicas.length !== 1 || replicas[0]?.get('flags') !== 'slave') return false;
+        if (replicas[0]?.get('master-link-status') !== 'ok') return false;
+        const peers = sentinelInstances(await cli(s, 'SENTINEL', 'sentinels', SENTINEL_MASTER));
+        if (peers.length !== 2 || !peers.every((p) => p.get('flags') === 'sentinel')) return false;
+        if (!(await cli(s, 'SENTINEL', 'ckquorum', SENTINEL_MASTER)).startsWith('OK')) return false;
       }
-      return (await currentMaster()) === master;
+      return true;
     });
   try {
     await procs.get(masterPort)?.start();
     await procs.get(replicaPort)?.start();
+    await replicaInSync();
     await Promise.all(sentinels.map((s) => s.start()));
-    await synced();
+    for (const s of sentinelPorts) {
+      // A sentinel promotes only a replica whose INFO it read in the last 5 s, and reads it every 10 s until the
+      // master is down: a crash 5-10 s after its last read would abort the first failover ("no good slave") and
+      // the retry waits 2 × failover-timeout. Read it every second instead. A sentinel whose timer stalls for 2 s
+      // (a loaded machine) stops acting for the tilt period: 3 s rather than 30.
+      await cli(s, 'SENTINEL', 'DEBUG', 'info-period', '1000', 'tilt-period', '3000');
+    }
+    await sentinelsAgree();
   } catch (err) {
     // Nothing left running if it cannot start (see startRedisCluster).
     await Promise.all(all.map((p) => p.stop()));
@@ -353,7 +398,8 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
       master = await currentMaster();
       await procs.get(master)?.start();
       for (const p of data) if (p !== master) await procs.get(p)?.start();
-      await synced();
+      await replicaInSync();
+      await sentinelsAgree();
     },
     prefix: prefixer(() => data),
     masters: async () => [await currentMaster()],
