@@ -7,26 +7,10 @@ import { connectionState, type TestServer } from '../helpers/server.ts';
 import { clientFor, memberKeys, PresenceLog, startNodes } from './cluster-helpers.ts';
 
 const skip = redisSkip();
-/**
- * The Sentinel case hangs in about one run in three here, at one of two points: starting the Sentinel topology
- * (nothing printed at all), or after the promotion, waiting for every node's Redis link to come back (a node whose
- * client never reconnects to the promoted master would be a product bug; not yet diagnosed, see issue 16's note).
- * When it gets past both, presence converges (REST equals the live members within 2.5 s). Until the hangs are fixed
- * it runs only when asked for, so `npm test` stays a green signal; the cluster case runs.
- */
-const SENTINEL_FAILOVER = process.env.ROLLCALL_FAILOVER_SENTINEL === '1';
 // Failover needs a replica to promote: a 3-master cluster with one replica each, and the Sentinel setup.
 const backends: Array<[string, TestRedisBackend]> = [];
 for (const topology of redisTopologies()) {
   if (skip || topology === 'single') continue;
-  if (topology === 'sentinel' && !SENTINEL_FAILOVER) {
-    describe('cluster on Redis: the master fails over (sentinel)', () => {
-      it('presence converges after a Sentinel promotion', {
-        skip: 'hangs in about 1 run in 3 (issue 16); ROLLCALL_FAILOVER_SENTINEL=1 runs it',
-      }, () => {});
-    });
-    continue;
-  }
   backends.push([topology, topology === 'cluster' ? await startRedisCluster({ after }, 1) : await startRedisSentinel({ after })]);
 }
 
