@@ -38,6 +38,14 @@ export class MessageService {
 
   /** Applies one operation item on channel `key` (`name` as the client knows it). Resolves with its version serial. */
   async operate(key: string, name: string, who: Operator, op: Message): Promise<string> {
+    return (await this.operation(key, name, who, op)).version?.serial as string;
+  }
+
+  /**
+   * {@link operate}, resolving with the operation as subscribers received it: for an update or delete that is the
+   * message's new version (the Chat API answers with it); for an append, only the appended piece.
+   */
+  async operation(key: string, name: string, who: Operator, op: Message): Promise<Message> {
     const serial = op.serial;
     if (!serial) throw ErrorInfo.of('invalidParameter', 'a message operation needs the serial of the message it changes');
     const { head, seed } = await this.current(key, serial);
@@ -76,7 +84,7 @@ export class MessageService {
     );
     const stamped = event.message.messages?.[0] as Message;
     // A retransmission the broker recognised (the same msgSerial after a resume) was applied the first time.
-    if (event.duplicate) return stamped.version?.serial as string;
+    if (event.duplicate) return stamped;
     await this.deps.history.append('operations', event);
     await this.deps.store.apply(key, {
       serial,
@@ -86,7 +94,7 @@ export class MessageService {
       seed,
       op: stamped,
     });
-    return stamped.version?.serial as string;
+    return stamped;
   }
 
   /** The latest version of a message with its annotation summary (Ably RSL11); 40400 when it is not retained. */

@@ -36,13 +36,20 @@ export async function patchMessage(r: ChannelRequest, rawSerial: string): Promis
 
 /** GET /channels/{name}/messages/{serial}/versions (getMessageVersions, RSL14): every version, oldest first. */
 export async function getMessageVersions(r: ChannelRequest, rawSerial: string): Promise<void> {
-  const all = await r.node.messages.versions(r.key, serialOf(rawSerial));
-  const limit = parseLimit(r.query);
-  const raw = r.query.get('page');
+  const page = versionsPage(r.query, await r.node.messages.versions(r.key, serialOf(rawSerial)));
+  sendBody(r.req, r.res, r.query, 200, itemsForFormat(r, page.items), linkHeader('versions', r.query, page.next));
+}
+
+/**
+ * One page of a message's versions (oldest first, or newest first with `direction=backwards`), `limit` at a time
+ * from our offset cursor `page`; `next` is the cursor of the following page, if any.
+ */
+export function versionsPage<T>(query: URLSearchParams, all: T[]): { items: T[]; next?: string } {
+  const limit = parseLimit(query);
+  const raw = query.get('page');
   const offset = raw === null ? 0 : Number(raw);
   if (!Number.isSafeInteger(offset) || offset < 0) throw ErrorInfo.of('invalidParameter', 'page is not a cursor');
-  const ordered = r.query.get('direction') === 'backwards' ? [...all].reverse() : all;
+  const ordered = query.get('direction') === 'backwards' ? [...all].reverse() : all;
   const next = offset + limit < ordered.length ? String(offset + limit) : undefined;
-  const items = itemsForFormat(r, ordered.slice(offset, offset + limit));
-  sendBody(r.req, r.res, r.query, 200, items, linkHeader('versions', r.query, next));
+  return { items: ordered.slice(offset, offset + limit), next };
 }

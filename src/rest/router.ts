@@ -8,7 +8,7 @@ import { getAnnotations, postAnnotations } from './annotation-routes.ts';
 import { getBatchPresence, postBatchMessages } from './batch-routes.ts';
 import { getMessages, getPresence, getPresenceHistory, postMessages } from './channel-routes.ts';
 import { getChannelStatus, listChannels } from './channel-status.ts';
-import { chatOccupancyRoutes } from './chat/occupancy-route.ts';
+import { chatRoutes } from './chat/chat-routes.ts';
 import { channelRequest, type Health, type RestRequest, type RestState } from './context.ts';
 import { getMessage, getMessageVersions, patchMessage } from './message-routes.ts';
 import { getMetrics } from './metrics-route.ts';
@@ -81,7 +81,7 @@ const ROUTES: Route[] = [
     methods: { GET: async (r, [ch]) => getPresenceHistory(await channelRequest(r, ch as string, 'history')) },
   },
   // The Chat REST API (`@ably/chat`, X-Ably-Version 4): one file per resource under rest/chat/.
-  ...chatOccupancyRoutes,
+  ...chatRoutes,
 ];
 
 function sendHealth(r: RestRequest): void {
