@@ -220,6 +220,16 @@ for (const backend of BACKENDS) {
       assert.deepEqual(texts(upToNow.items), ['after', 'b2', 'b1', 'b0']);
     });
 
+    test('historyBeforeSubscribe in a room nobody wrote in yet is empty', async (t) => {
+      const { ports } = await backend.start(t);
+      const room = await user(t, ports[1], 'bob', true).rooms.get('chat-empty');
+      const sub = room.messages.subscribe(() => {});
+      await room.attach();
+      const page = await sub.historyBeforeSubscribe({ limit: 10 });
+      assert.deepEqual(page.items, []);
+      assert.equal(page.hasNext(), false);
+    });
+
     test('errors: unknown serial 40400, capabilities 40160, bad bodies 40001/40003; none changes anything', async (t) => {
       const { ports } = await backend.start(t, KEYS);
       const alice = user(t, ports[0], 'alice', false, OWN_ONLY_KEY);
