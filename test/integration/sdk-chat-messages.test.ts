@@ -12,10 +12,11 @@ import { Collector, TEST_KEY } from '../helpers/server.ts';
 const redis: TestRedis | undefined = redisSkip() ? undefined : await startRedis({ after });
 const BACKENDS = sdkBackends(redis);
 
-/** A key that may only change its own messages in room `limits`, and one that may only read it. */
+/** A key that may only change its own messages in room `limits`, one that may only read it; small messages. */
 const OWN_ONLY_KEY = 'testapp.ownonly:secret-own';
 const READER_KEY = 'testapp.reader:secret-read';
-const KEYS = {
+const LIMITS = {
+  maxMessageSize: 4096,
   keys: [
     { key: TEST_KEY },
     {
@@ -230,8 +231,8 @@ for (const backend of BACKENDS) {
       assert.equal(page.hasNext(), false);
     });
 
-    test('errors: unknown serial 40400, capabilities 40160, bad bodies 40001/40003; none changes anything', async (t) => {
-      const { ports } = await backend.start(t, KEYS);
+    test('errors: unknown serial 40400, capabilities 40160, bad bodies 40001/40003, too large 40009; none changes anything', async (t) => {
+      const { ports } = await backend.start(t, LIMITS);
       const alice = user(t, ports[0], 'alice', false, OWN_ONLY_KEY);
       const carol = user(t, ports[1], 'carol', true, OWN_ONLY_KEY);
       const reader = user(t, ports[1], 'rita', false, READER_KEY);
@@ -259,6 +260,9 @@ for (const backend of BACKENDS) {
       const hers = await roomC.messages.send({ text: 'carol wrote this' });
       assert.equal((await roomC.messages.update(hers.serial, { text: 'carol edited this' })).text, 'carol edited this');
       assert.equal((await roomC.messages.delete(hers.serial)).action, 'message.delete');
+      // Too large, whether sent or as an update: 40009.
+      assert.equal((await errorOf(roomA.messages.send({ text: 'x'.repeat(5000) }))).code, 40009);
+      assert.equal((await errorOf(roomA.messages.update(mine.serial, { text: 'x'.repeat(5000) }))).code, 40009);
       // A reader may read but not send or change.
       assert.equal((await errorOf(roomR.messages.send({ text: 'hi' }))).code, 40160);
       assert.equal((await errorOf(roomR.messages.update(hers.serial, { text: 'x' }))).code, 40160);
