@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, type TestContext, test } from 'node:test';
-import { ChatClient, type ChatMessageEvent, ChatMessageEventType, LogLevel, type Message, OrderBy } from '@ably/chat';
+import {
+  ChatClient,
+  type ChatMessageEvent,
+  ChatMessageEventType,
+  LogLevel,
+  type Message,
+  type MessageReactionRawEvent,
+  type MessageReactionSummaryEvent,
+  MessageReactionType,
+  OrderBy,
+} from '@ably/chat';
 import type * as Ably from 'ably';
 import { clientFor } from '../cluster/cluster-helpers.ts';
 import { sdkBackends } from '../helpers/backends.ts';
@@ -287,6 +297,102 @@ for (const backend of BACKENDS) {
       const versions = await roomA.messages.getVersions(mine.serial);
       assert.deepEqual(texts(versions.items), ['alice wrote this']);
       assert.deepEqual(texts((await roomA.messages.history({ limit: 10 })).items), ['', 'alice wrote this']);
+    });
+
+    test('reactions: send and delete of each type, summary and raw events, get/history/clientReactions', async (t) => {
+      const { ports } = await backend.start(t);
+      const roomA = await user(t, ports[0], 'alice', false).rooms.get('chat-reacts');
+      const roomB = await user(t, ports[1], 'bob', true).rooms.get('chat-reacts', { messages: { rawMessageReactions: true } });
+      const summaries = new Collector<MessageReactionSummaryEvent>();
+      const raw = new Collector<MessageReactionRawEvent>();
+      roomA.messages.reactions.subscribe(summaries.push);
+      roomB.messages.reactions.subscribeRaw(raw.push);
+      await Promise.all([roomA.attach(), roomB.attach()]);
+      const msg = await roomA.messages.send({ text: 'react to me' });
+      const latest = () => summaries.items.at(-1)?.reactions;
+
+      await roomB.messages.reactions.send(msg.serial, { name: '👍' });
+      await roomA.messages.reactions.send(msg.serial, { name: '👍', type: MessageReactionType.Distinct });
+      await roomA.messages.reactions.send(msg.serial, { name: '❤️' });
+      await summaries.until(() => latest()?.distinct['👍']?.total === 2 && latest()?.distinct['❤️']?.total === 1);
+      assert.deepEqual([...(latest()?.distinct['👍']?.clientIds ?? [])].sort(), ['alice', 'bob']);
+      assert.equal(summaries.items.at(-1)?.messageSerial, msg.serial);
+
+      await roomB.messages.reactions.send(msg.serial, { name: '👏', type: MessageReactionType.Multiple, count: 3 });
+      await roomA.messages.reactions.send(msg.serial, { name: '🎉', type: MessageReactionType.Unique });
+      await roomA.messages.reactions.send(msg.serial, { name: '🔥', type: MessageReactionType.Unique });
+      await summaries.until(() => latest()?.multiple['👏']?.total === 3 && latest()?.unique['🔥']?.total === 1);
+      assert.deepEqual(latest()?.multiple['👏']?.clientIds, { bob: 3 });
+      assert.equal(latest()?.unique['🎉'], undefined, 'a unique reaction replaces the client’s previous one');
+
+      // Raw reactions reach the room that asked for them, with who sent them.
+      await raw.count(6);
+      assert.deepEqual(
+        raw.items.slice(0, 2).map((e) => [e.type, e.reaction.name, e.reaction.clientId, e.reaction.type]),
+        [
+          ['reaction.create', '👍', 'bob', 'distinct'],
+          ['reaction.create', '👍', 'alice', 'distinct'],
+        ],
+      );
+      assert.equal(raw.items[3]?.reaction.count, 3);
+
+      await roomB.messages.reactions.delete(msg.serial, { name: '👍' });
+      await roomA.messages.reactions.delete(msg.serial, { type: MessageReactionType.Unique });
+      await summaries.until(() => latest()?.distinct['👍']?.total === 1 && latest()?.unique['🔥'] === undefined);
+      assert.deepEqual(latest()?.distinct['👍']?.clientIds, ['alice']);
+      assert.ok(raw.items.some((e) => e.type === 'reaction.delete' && e.reaction.clientId === 'bob'));
+
+      // The SDK folds a summary event into the message it has.
+      const folded = msg.with(summaries.items.at(-1) as MessageReactionSummaryEvent);
+      assert.equal(folded.reactions.distinct['❤️']?.total, 1);
+
+      // Reads, from bob's node: the latest summary rides on the message.
+      const got = await roomB.messages.get(msg.serial);
+      assert.deepEqual(got.reactions.distinct['👍']?.clientIds, ['alice']);
+      assert.equal(got.reactions.multiple['👏']?.total, 3);
+      assert.deepEqual(got.reactions.unique, {});
+      const [inHistory] = (await roomB.messages.history({ limit: 1 })).items;
+      assert.equal(inHistory?.reactions.distinct['❤️']?.total, 1);
+
+      const bobs = await roomB.messages.reactions.clientReactions(msg.serial);
+      assert.deepEqual(bobs.distinct, {}, 'bob took his 👍 back');
+      assert.deepEqual(bobs.multiple['👏']?.clientIds, { bob: 3 });
+      const alices = await roomB.messages.reactions.clientReactions(msg.serial, 'alice');
+      assert.deepEqual(Object.keys(alices.distinct).sort(), ['❤️', '👍']);
+      assert.deepEqual(alices.multiple, {});
+    });
+
+    test('reactions: unknown message 40400, no annotation-publish 40160, bad type or count 40003', async (t) => {
+      const { ports } = await backend.start(t, LIMITS);
+      const alice = user(t, ports[0], 'alice', false);
+      const reader = user(t, ports[1], 'rita', true, READER_KEY);
+      const room = await alice.rooms.get('limits');
+      const msg = await room.messages.send({ text: 'hi' });
+      const unknown = msg.serial.replace(/:\d+$/, ':999');
+      assert.equal((await errorOf(room.messages.reactions.send(unknown, { name: '👍' }))).code, 40400);
+      assert.equal((await errorOf(room.messages.reactions.clientReactions(unknown))).code, 40400);
+      const readerRoom = await reader.rooms.get('limits');
+      assert.equal((await errorOf(readerRoom.messages.reactions.send(msg.serial, { name: '👍' }))).code, 40160);
+      assert.deepEqual(await readerRoom.messages.reactions.clientReactions(msg.serial), {
+        unique: {},
+        distinct: {},
+        multiple: {},
+      });
+
+      const path = `/chat/v4/rooms/limits/messages/${encodeURIComponent(msg.serial)}/reactions`;
+      const bad: Array<[string, Record<string, string>, unknown]> = [
+        ['post', {}, { type: 'sideways', name: '👍' }],
+        ['post', {}, { type: 'distinct' }],
+        ['post', {}, { type: 'distinct', name: '👍', count: 2 }],
+        ['post', {}, { type: 'multiple', name: '👍', count: 0 }],
+        ['delete', { type: 'distinct' }, undefined],
+        ['delete', { type: 'nope', name: '👍' }, undefined],
+      ];
+      for (const [method, params, body] of bad) {
+        const res = await alice.realtime.request(method, path, 4, params, body);
+        assert.equal(res.errorCode, 40003, `${method} ${JSON.stringify(params)} ${JSON.stringify(body)}`);
+      }
+      assert.equal((await room.messages.get(msg.serial)).reactions.distinct['👍'], undefined, 'nothing was recorded');
     });
 
     test('an idempotent send repeated with the same idempotencyKey publishes once', async (t) => {

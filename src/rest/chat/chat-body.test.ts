@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorInfo } from '../../errors/index.ts';
-import { parseDeleteBody, parseSendBody, parseUpdateBody } from './chat-body.ts';
+import { parseDeleteBody, parseReactionBody, parseReactionQuery, parseSendBody, parseUpdateBody } from './chat-body.ts';
 
 /** What `f` throws, as an Ably error (code 0 when it throws nothing). */
 function thrown(f: () => unknown): ErrorInfo {
@@ -71,6 +71,35 @@ test('a delete body is optional', () => {
   );
   assert.equal(
     codeOf(() => parseDeleteBody({ metadata: 'x' })),
+    40003,
+  );
+});
+
+test('a reaction: one of the three Chat types, a name, and a count only for multiple', () => {
+  assert.deepEqual(parseReactionBody({ type: 'distinct', name: '👍' }), { type: 'distinct', name: '👍' });
+  assert.deepEqual(parseReactionBody({ type: 'multiple', name: '👏', count: 3 }), { type: 'multiple', name: '👏', count: 3 });
+  for (const body of [
+    { type: 'toString', name: 'x' },
+    { type: 'distinct' },
+    { type: 'unique', name: '' },
+    { type: 'unique', name: 'x', count: 1 },
+    { type: 'multiple', name: 'x', count: 1.5 },
+    { type: 'multiple', name: 'x', count: '2' },
+  ]) {
+    assert.equal(
+      codeOf(() => parseReactionBody(body)),
+      40003,
+      JSON.stringify(body),
+    );
+  }
+  assert.deepEqual(parseReactionQuery(new URLSearchParams('type=unique')), { type: 'unique' });
+  assert.deepEqual(parseReactionQuery(new URLSearchParams('type=multiple&name=x')), { type: 'multiple', name: 'x' });
+  assert.equal(
+    codeOf(() => parseReactionQuery(new URLSearchParams('type=distinct'))),
+    40003,
+  );
+  assert.equal(
+    codeOf(() => parseReactionQuery(new URLSearchParams('name=x'))),
     40003,
   );
 });

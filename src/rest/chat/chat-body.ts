@@ -1,6 +1,7 @@
 import { ErrorInfo } from '../../errors/index.ts';
 import type { MessageVersion } from '../../protocol/index.ts';
 import type { ChatContent, ChatHeaders } from './chat-message.ts';
+import { isReactionType, type ReactionType } from './reaction-types.ts';
 
 /**
  * The bodies of the Chat REST API's message requests (`@ably/chat` `ChatApi`), checked field by field: a body that
@@ -62,3 +63,41 @@ export function parseUpdateBody(body: unknown): { content: ChatContent; details:
 
 /** POST …/messages/{serial}/delete: `{description?, metadata?}`; no body at all means no details. */
 export const parseDeleteBody = (body: unknown): OperationDetails => (body === undefined ? {} : detailsOf(objectBody(body)));
+
+/** A reaction to send or delete: its Chat type, the reaction's name (the emoji) and, for `multiple`, a count. */
+export interface ReactionParams {
+  type: ReactionType;
+  name?: string;
+  count?: number;
+}
+
+function reactionType(raw: unknown): ReactionType {
+  if (!isReactionType(raw)) throw ErrorInfo.of('invalidParameter', 'type must be unique, distinct or multiple');
+  return raw;
+}
+
+function reactionName(raw: unknown): string {
+  if (typeof raw !== 'string' || raw === '') throw ErrorInfo.of('invalidParameter', 'name must be a non-empty string');
+  return raw;
+}
+
+/** POST …/messages/{serial}/reactions: `{type, name, count?}`; a count only for `multiple`, a positive integer. */
+export function parseReactionBody(body: unknown): ReactionParams {
+  const b = objectBody(body);
+  const type = reactionType(b.type);
+  const name = reactionName(b.name);
+  if (b.count === undefined) return { type, name };
+  if (type !== 'multiple') throw ErrorInfo.of('invalidParameter', `a count is only for reactions of type multiple`);
+  if (typeof b.count !== 'number' || !Number.isSafeInteger(b.count) || b.count < 1) {
+    throw ErrorInfo.of('invalidParameter', 'count must be a positive integer');
+  }
+  return { type, name, count: b.count };
+}
+
+/** DELETE …/messages/{serial}/reactions?type=&name=: the name may be left out for `unique` (one per client). */
+export function parseReactionQuery(query: URLSearchParams): ReactionParams {
+  const type = reactionType(query.get('type'));
+  const name = query.get('name');
+  if (name === null && type === 'unique') return { type };
+  return { type, name: reactionName(name) };
+}

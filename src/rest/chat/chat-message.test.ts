@@ -79,3 +79,20 @@ test('data a pub/sub client published on the room channel: encodings are undone,
     assert.deepEqual([rest.text, rest.metadata, rest.headers], ['', {}, {}], JSON.stringify(odd));
   }
 });
+
+test('a message with an annotation summary carries its reaction types as reactions; other types are left out', () => {
+  const summary = {
+    'reaction:distinct.v1': { '👍': { total: 1, clientIds: ['ann'], clipped: false } },
+    'reaction:multiple.v1': {
+      '👏': { total: 3, clientIds: { ann: 3 }, totalUnidentified: 0, clipped: false, totalClientIds: 1 },
+    },
+    'receipts:flag.v1': { total: 1, clientIds: ['ann'], clipped: false },
+  };
+  const rest = toRestMessage({ serial: SERIAL, name: CHAT_MESSAGE_NAME, annotations: { summary } });
+  assert.deepEqual(rest.reactions, {
+    unique: {},
+    distinct: summary['reaction:distinct.v1'],
+    multiple: summary['reaction:multiple.v1'],
+  });
+  assert.equal(toRestMessage({ serial: SERIAL }).reactions, undefined);
+});

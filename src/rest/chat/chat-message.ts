@@ -1,4 +1,5 @@
 import { type Message, MessageAction } from '../../protocol/index.ts';
+import { type ChatReactions, chatReactions } from './reaction-types.ts';
 
 /** The name chat messages carry on the room channel; `@ably/chat` subscribes to this name only. */
 export const CHAT_MESSAGE_NAME = 'chat.message';
@@ -30,6 +31,8 @@ export interface RestMessage extends ChatContent {
   action: 'message.create' | 'message.update' | 'message.delete';
   /** When the message was created; `version.timestamp` is when this version was made. */
   timestamp: number;
+  /** The reactions summary, when the message has any annotations. */
+  reactions?: ChatReactions;
 }
 
 /**
@@ -78,7 +81,8 @@ const ACTIONS: Record<number, RestMessage['action']> = {
 
 /**
  * A stored message (as created, or a later version) in the Chat REST API's shape. A create's version is itself
- * (its serial and timestamp), as the SDK expects of every message.
+ * (its serial and timestamp), as the SDK expects of every message; its annotation summary, if any, becomes
+ * `reactions`.
  */
 export function toRestMessage(message: Message): RestMessage {
   const data = chatData(message);
@@ -101,6 +105,7 @@ export function toRestMessage(message: Message): RestMessage {
     metadata: isObject(data.metadata) ? data.metadata : {},
     headers: isObject(headers) ? (headers as ChatHeaders) : {},
     timestamp,
+    ...(message.annotations && { reactions: chatReactions(message.annotations.summary) }),
   };
 }
 
