@@ -55,8 +55,10 @@ export class Child {
 
   /** Disconnects IPC (the child exits by itself, writing any --cpu-prof profile), killing it if it lingers. */
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    this.proc.disconnect();
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    // A child killed on purpose (a node-death scenario) may have lost IPC before its exit was seen.
+    if (!this.proc.connected) this.proc.kill('SIGKILL');
+    else this.proc.disconnect();
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
     await this.exited;
     clearTimeout(timer);

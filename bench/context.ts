@@ -44,8 +44,14 @@ export class BenchContext {
 
   constructor(readonly options: BenchOptions) {}
 
-  /** Starts Rollcall in its own process with the bench key and limits that would otherwise throttle load. */
-  async startServer(overrides: ServerOptions = {}): Promise<{ child: Child; port: number }> {
+  /**
+   * Starts Rollcall in its own process with the bench key and limits that would otherwise throttle load;
+   * `countRedis` makes it count the Redis commands it sends (see bench/redis-call-counter.ts).
+   */
+  async startServer(
+    overrides: ServerOptions = {},
+    extra: { countRedis?: boolean } = {},
+  ): Promise<{ child: Child; port: number }> {
     const config: ServerOptions = {
       keys: [{ key: BENCH_KEY }],
       maxInboundRate: 1_000_000,
@@ -53,7 +59,8 @@ export class BenchContext {
       maxConnectionsPerKey: 0,
       ...overrides,
     };
-    const child = spawnChild('server', 'server-process.ts', [JSON.stringify(config)], {
+    const args = [JSON.stringify(config), ...(extra.countRedis ? ['--count-redis'] : [])];
+    const child = spawnChild('server', 'server-process.ts', args, {
       cpu: this.options.serverCpu,
       cpuProf: this.options.cpuProf,
       maxOldSpaceMb: 4096,

@@ -93,6 +93,8 @@ export interface LightClientOptions {
   clientId?: string;
   format: Format;
   remainPresentFor?: number;
+  /** A previous connection's connectionKey: connect resumes it (`resume` query param). */
+  resume?: string;
   /** Raw mode: no Ably handshake (for the ceiling relay); frames are still parsed and tracked. */
   raw?: boolean;
   /**
@@ -111,6 +113,8 @@ export class LightClient {
   readonly format: Format;
   readonly clientId: string | undefined;
   connectionId: string | undefined;
+  /** From CONNECTED's connectionDetails: what a later connection presents to resume this one. */
+  connectionKey: string | undefined;
   private ws: WebSocket | undefined;
   private msgSerial = 0;
   private readonly channels = new Map<string, ChannelView>();
@@ -142,6 +146,7 @@ export class LightClient {
     const q = new URLSearchParams({ key: o.key, format: o.format, heartbeats: 'false', v: '6' });
     if (o.clientId) q.set('clientId', o.clientId);
     if (o.remainPresentFor !== undefined) q.set('remainPresentFor', String(o.remainPresentFor));
+    if (o.resume) q.set('resume', o.resume);
     const ws = new WebSocket(`ws://${o.host ?? '127.0.0.1'}:${o.port}/?${q}`, { perMessageDeflate: false });
     this.ws = ws;
     ws.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
@@ -245,6 +250,7 @@ export class LightClient {
     switch (m.action) {
       case A.CONNECTED:
         this.connectionId = m.connectionId;
+        this.connectionKey = m.connectionDetails?.connectionKey;
         break;
       case A.ERROR:
         this.lastError = m.error;

@@ -33,6 +33,10 @@ let latencies: number[] = [];
 let received = 0;
 /** `[meta]occupancy` messages received by all clients. */
 let occupancyEvents = 0;
+/** What the watcher (client 0 after `watchMany`) has received live since. */
+const watched = { enter: 0, leave: 0, messages: 0 };
+/** ATTACH flag of a reattach after a resume (the SDK sets it on channels it had attached). */
+const ATTACH_RESUME = 1 << 5;
 
 /** Runs `fn` over items with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -128,6 +132,98 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
       else c.enter(a.channel, 'x').catch(() => {});
     });
     return { sent: clients.length };
+  },
+
+  /**
+   * Every client attaches (waiting for ATTACHED) to `${channel}-${floor(i / roomSize)}`, or to `channel` itself
+   * when `roomSize` is 0; a later `enterOwn` enters there.
+   */
+  async attachAll(a: { channel: string; roomSize: number; concurrency?: number }) {
+    channelOf = clients.map((_, i) => (a.roomSize > 0 ? `${a.channel}-${Math.floor(i / a.roomSize)}` : a.channel));
+    await pool(clients, a.concurrency ?? 64, (c, i) => c.attach(channelOf[i] as string));
+    return { attached: clients.length };
+  },
+
+  /**
+   * Client 0 attaches to `count` channels `${channel}-0` … and from then on counts the ENTERs, LEAVEs and MESSAGEs
+   * it receives live on them (a watcher that tells when an operation has reached another node).
+   */
+  async watchMany(a: { channel: string; count: number }) {
+    const c = clients[0] as LightClient;
+    const names = Array.from({ length: a.count }, (_, i) => `${a.channel}-${i}`);
+    await pool(names, 64, (name) => c.attach(name));
+    c.onPresence = (_ch, item, _at, sync) => {
+      if (sync) return;
+      if (item.action === 2) watched.enter++;
+      if (item.action === 3) watched.leave++;
+    };
+    c.onMessage = () => {
+      watched.messages++;
+    };
+    return { attached: names.length };
+  },
+
+  /** Resolves when the watcher's counts (see `watchMany`) reach at least the given ones; returns them. */
+  async waitWatched(a: Partial<typeof watched>) {
+    const c = clients[0] as LightClient;
+    const reached = () =>
+      (a.enter ?? 0) <= watched.enter && (a.leave ?? 0) <= watched.leave && (a.messages ?? 0) <= watched.messages;
+    await c.until(() => reached() || c.closed);
+    if (!reached()) throw new Error(`watcher closed at ${JSON.stringify(watched)}, waiting for ${JSON.stringify(a)}`);
+    return { ...watched };
+  },
+
+  /** Every client leaves its channel (explicit LEAVE) and waits for the ACK. */
+  async leaveOwn() {
+    await pool(clients, 256, (c, i) => c.leave(channelOf[i] as string));
+    return { left: clients.length };
+  },
+
+  /** Every client publishes one message of `size` bytes on its channel and waits for the ACK. */
+  async publishOwn(a: { size: number }) {
+    const data = 'x'.repeat(a.size);
+    await pool(clients, 256, (c, i) => c.publish(channelOf[i] as string, 'tick', data));
+    return { published: clients.length };
+  },
+
+  /**
+   * Every client loses its connection abruptly (no CLOSE); returns what a resume needs. The clients stay listed
+   * until `resumeAll` replaces them.
+   */
+  async killAll() {
+    for (const c of clients) c.kill();
+    await Promise.all(clients.map((c) => c.until(() => c.closed)));
+    return { killed: clients.length };
+  },
+
+  /**
+   * Each killed client comes back on `port` with its connectionKey (a resume, possibly on another node) and
+   * reattaches its channel with the RESUME flag, as the SDK does. Fails if a resume was refused (new connectionId).
+   */
+  async resumeAll(a: { port: number; key: string; format: Format; remainPresentFor?: number }) {
+    const old = clients;
+    const fresh = old.map(
+      (c) =>
+        new LightClient({
+          port: a.port,
+          key: a.key,
+          format: a.format,
+          clientId: c.clientId,
+          remainPresentFor: a.remainPresentFor,
+          resume: c.connectionKey,
+          lean: true,
+        }),
+    );
+    let refused = 0;
+    await pool(fresh, 64, async (c, i) => {
+      await c.connect();
+      if (c.connectionId !== old[i]?.connectionId) refused++;
+      const channel = channelOf[i];
+      if (channel) await c.attach(channel, ATTACH_RESUME);
+    });
+    clients = fresh;
+    if (refused > 0) throw new Error(`${refused} of ${fresh.length} resumes were refused`);
+    return { resumed: fresh.length };
   },
 
   /** Every client enters its own channel and waits for the ACK. */

@@ -13,6 +13,7 @@ import './scenarios/occupancy.ts';
 import './scenarios/webhooks.ts';
 import './scenarios/metrics-overhead.ts';
 import './scenarios/token-stream.ts';
+import './scenarios/redis-cost.ts';
 import { scenarios } from './scenarios/registry.ts';
 
 /**

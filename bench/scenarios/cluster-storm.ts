@@ -1,6 +1,6 @@
 import type { ServerOptions } from '../../src/server/create-server.ts';
-import { startRedis } from '../../test/helpers/redis.ts';
-import { BENCH_KEY, type BenchContext, split } from '../context.ts';
+import { BENCH_KEY, type BenchContext, type Row, split } from '../context.ts';
+import { REDIS_KINDS, REDIS_LABEL, type RedisKind, startRedisOfKind } from '../redis-kinds.ts';
 import { fmtMs, fmtRate } from '../stats.ts';
 import { register } from './registry.ts';
 import { storm } from './storm.ts';
@@ -42,13 +42,14 @@ async function clusterStorm(ctx: BenchContext, redisUrl: string, nodes: number, 
   }
 }
 
-/** 1-node (Redis) storm time by client count, kept across sizes so the 2- and 3-node rows can give a ratio. */
-const baseline = new Map<number, number>();
+/** 1-node storm time by Redis kind and client count, kept across sizes so the 2- and 3-node rows can give a ratio. */
+const baseline = new Map<string, number>();
 
 /**
  * 8. Cross-node presence storm (issue 8): N clients on one channel spread over 1, 2 or 3 nodes (Redis mode), all
  * entering at once; time until every client holds all N members and member-events/s (N² events), against the same
- * storm on one node in Redis mode. N stays modest: every node, the load workers and Redis share this machine.
+ * storm on one node. Each size runs on one Redis and on a 3-master Redis Cluster (issue 16) in the same run, and
+ * compares the two. N stays modest: every node, the load workers and Redis share this machine.
  */
 register({
   name: 'cluster-storm',
@@ -56,28 +57,36 @@ register({
   sizes: { quick: [3], full: [1, 2, 3] },
   async run(ctx, n) {
     const clients = ctx.options.quick ? 100 : 500;
-    const stops: Array<() => unknown> = [];
-    const redis = await startRedis({ after: (fn) => stops.push(fn) });
-    try {
-      // `--sizes 3` skips the 1-node size, so the baseline is measured here when missing; quick mode goes without
-      // it (and without the ratio) to stay within its minute.
-      if (n === 1 || (!baseline.has(clients) && !ctx.options.quick)) {
-        baseline.set(clients, (await clusterStorm(ctx, redis.url, 1, clients)).ms);
-      }
-      const base = baseline.get(clients);
-      const ms = n === 1 && base !== undefined ? base : (await clusterStorm(ctx, redis.url, n, clients)).ms;
-      const events = clients * clients;
-      const vs1 =
-        n === 1 || base === undefined ? '' : `; 1 node ${fmtMs(base)}, ${n}-node/1-node rate = ${(base / ms).toFixed(2)}`;
-      return [
-        {
-          scenario: '8 cross-node presence storm (Redis)',
+    const rows: Row[] = [];
+    const byKind = new Map<RedisKind, number>();
+    for (const kind of REDIS_KINDS) {
+      const stops: Array<() => unknown> = [];
+      try {
+        const url = await startRedisOfKind(kind, stops);
+        const key = `${kind}:${clients}`;
+        // `--sizes 3` skips the 1-node size, so the baseline is measured here when missing; quick mode goes without
+        // it (and without the ratio) to stay within its minute.
+        if (n === 1 || (!baseline.has(key) && !ctx.options.quick)) {
+          baseline.set(key, (await clusterStorm(ctx, url, 1, clients)).ms);
+        }
+        const base = baseline.get(key);
+        const ms = n === 1 && base !== undefined ? base : (await clusterStorm(ctx, url, n, clients)).ms;
+        byKind.set(kind, ms);
+        const events = clients * clients;
+        const vs1 =
+          n === 1 || base === undefined ? '' : `; 1 node ${fmtMs(base)}, ${n}-node/1-node rate = ${(base / ms).toFixed(2)}`;
+        const single = byKind.get('single');
+        const vsSingle =
+          kind === 'cluster' && single !== undefined ? `; Redis Cluster/one Redis rate = ${(single / ms).toFixed(2)}` : '';
+        rows.push({
+          scenario: `8 cross-node presence storm (${REDIS_LABEL[kind]})`,
           size: `${n} node${n > 1 ? 's' : ''}, N=${clients}`,
-          result: `${fmtMs(ms)}, ${fmtRate((events * 1000) / ms)} member-events${vs1}`,
-        },
-      ];
-    } finally {
-      for (const stop of stops) await stop();
+          result: `${fmtMs(ms)}, ${fmtRate((events * 1000) / ms)} member-events${vs1}${vsSingle}`,
+        });
+      } finally {
+        for (const stop of stops) await stop();
+      }
     }
+    return rows;
   },
 });
