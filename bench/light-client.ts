@@ -127,6 +127,8 @@ export class LightClient {
   /** Frames received (any action). */
   frames = 0;
   closed = false;
+  /** The WebSocket close code and reason, once closed. */
+  closeReason: string | undefined;
   lastError: Wire['error'] | undefined;
 
   constructor(private readonly options: LightClientOptions) {
@@ -150,8 +152,9 @@ export class LightClient {
     const ws = new WebSocket(`ws://${o.host ?? '127.0.0.1'}:${o.port}/?${q}`, { perMessageDeflate: false });
     this.ws = ws;
     ws.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
-    ws.on('close', () => {
+    ws.on('close', (code, reason) => {
       this.closed = true;
+      this.closeReason = `${code} ${reason.toString()}`;
       this.check();
     });
     ws.on('error', () => {});

@@ -169,7 +169,10 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
     const reached = () =>
       (a.enter ?? 0) <= watched.enter && (a.leave ?? 0) <= watched.leave && (a.messages ?? 0) <= watched.messages;
     await c.until(() => reached() || c.closed);
-    if (!reached()) throw new Error(`watcher closed at ${JSON.stringify(watched)}, waiting for ${JSON.stringify(a)}`);
+    if (!reached()) {
+      const why = `${c.closeReason ?? ''}${c.lastError ? `, error ${JSON.stringify(c.lastError)}` : ''}`;
+      throw new Error(`watcher closed (${why}) at ${JSON.stringify(watched)}, waiting for ${JSON.stringify(a)}`);
+    }
     return { ...watched };
   },
 

@@ -172,6 +172,56 @@ function describe(c: OpCost): string {
   );
 }
 
+/** Longest heartbeat gaps seen during the reassert phases of this run (printed with the table). */
+const heartbeatGaps: string[] = [];
+
+/**
+ * Polls node `nodeId`'s last heartbeat (its score in the registry) every 50 ms; `stop` returns the longest time
+ * between two successive beats seen (ms). A node's pass writes its beat first and skips ticks while running, so a
+ * long pass shows here as a long gap, and peers take the node for dead once it exceeds nodeDownTimeout.
+ */
+function watchHeartbeats(redis: RedisClient, key: string, nodeId: string): { stop(): Promise<number> } {
+  let running = true;
+  let longest = 0;
+  const done = (async () => {
+    let last: number | undefined;
+    while (running) {
+      const beat = Number(await redis.zscore(key, nodeId));
+      if (last !== undefined && beat !== last) longest = Math.max(longest, beat - last);
+      last = beat;
+      await sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return longest;
+    },
+  };
+}
+
+/**
+ * How long Redis stays busy (more than a heartbeat's worth of commands per 50 ms) from the first busy read until
+ * 2 s without one, ms: the duration of a pass started just before (polled; within 50 ms).
+ */
+async function busyWindow(probe: RedisProbe): Promise<number> {
+  let last = totalCalls(await probe.read());
+  let first: number | undefined;
+  let lastBusy = performance.now();
+  const start = performance.now();
+  while (performance.now() - (first === undefined ? start : lastBusy) < (first === undefined ? 5000 : 2000)) {
+    await sleep(50);
+    const now = totalCalls(await probe.read());
+    if (now - last > 5) {
+      first ??= performance.now();
+      lastBusy = performance.now();
+    }
+    last = now;
+  }
+  return first === undefined ? 0 : lastBusy - first;
+}
+
 /** The deployment of `topology`, torn down by the returned stops. */
 async function startBackend(topology: 'single' | 'cluster', stops: Array<() => unknown>): Promise<TestRedisBackend> {
   const after = (fn: () => unknown) => stops.push(fn);
@@ -243,14 +293,21 @@ async function measureDeployment(ctx: BenchContext, topology: 'single' | 'cluste
     for (const k of Object.keys(idle.sent)) (idle.sent[k] as number) /= seconds;
 
     // One TTL refresh pass of node A (normally every memberTtl / 3): asked for by telling A it was reaped.
-    const control = new RedisKeys(prefix).control();
-    await meter.phase(
-      'reassert pass (TTL refresh), per member',
-      n,
-      () =>
-        (publisher as RedisClient).publish(control, encodeClusterMessage({ type: 'node-down', nodeId: 'cost-a', by: 'bench' })),
-      { wait: 2500 },
-    );
+    const keys = new RedisKeys(prefix);
+    const askReassert = () =>
+      (publisher as RedisClient).publish(
+        keys.control(),
+        encodeClusterMessage({ type: 'node-down', nodeId: 'cost-a', by: 'bench' }),
+      );
+    await meter.phase('reassert pass (TTL refresh), per member', n, askReassert, { wait: 2500 });
+    // Once more, unmeasured (its polling is Redis traffic too), watching node A's heartbeats during the pass.
+    const gaps = watchHeartbeats(publisher, keys.nodes(), 'cost-a');
+    await askReassert();
+    const pass = await busyWindow(probe);
+    const gap = await gaps.stop();
+    const line = `pass ${(pass / 1000).toFixed(2)} s, longest heartbeat gap ${(gap / 1000).toFixed(2)} s`;
+    console.log(`    node A's reassert pass over ${n} members: ${line}`);
+    heartbeatGaps.push(`${topology}, N=${n}: ${line}`);
 
     await meter.phase('publish (100 B)', n, async () => {
       await users.request('publishOwn', { size: 100 });
@@ -344,7 +401,7 @@ register({
     for (const topology of ['single', 'cluster'] as const) {
       console.log(`  redis-cost on ${topology === 'single' ? 'one Redis' : 'a 3-master Redis Cluster'}, N=${n}`);
       const costs = await measureDeployment(ctx, topology, n);
-      console.log(`\n${costTable(costs)}\n`);
+      console.log(`\n${costTable(costs)}\n\nreassert pass (unmeasured repeat): ${heartbeatGaps.join('; ')}\n`);
       for (const c of costs) {
         rows.push({ scenario: '12 Redis cost per operation', size: `${topology}, N=${n}`, result: `${c.op}: ${describe(c)}` });
       }

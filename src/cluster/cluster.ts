@@ -85,9 +85,17 @@ export class Cluster {
     await this.d.node.occupancy.removeNode(this.nodeId).catch(this.d.node.fail);
   }
 
-  /** One pass; skipped when the previous one is still running or the link is down. */
+  /** One pass; skipped when the previous one is still running (but the heartbeat is not) or the link is down. */
   tick(): void {
-    if (this.busy || !this.d.link.isUp()) return;
+    if (!this.d.link.isUp()) return;
+    if (this.busy) {
+      // A re-assert pass is one round trip after another per member and can outlast nodeDownTimeout on a node with
+      // many members: without this beat its peers would take it for dead and reap its members meanwhile.
+      this.d.registry
+        .beat(this.nodeId, this.d.clock.now())
+        .catch((err) => this.d.node.logger.error({ err }, 'cluster: heartbeat failed'));
+      return;
+    }
     this.busy = true;
     this.pass()
       .catch((err) => this.d.node.logger.error({ err }, 'cluster: heartbeat pass failed'))

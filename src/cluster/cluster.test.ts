@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { resolveConfig } from '../config/index.ts';
+import { Node } from '../node/node.ts';
+import { MemoryBroker } from '../store/memory/memory-broker.ts';
+import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
+import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
+import { ManualClock } from '../time/manual-clock.ts';
+import { Cluster } from './cluster.ts';
+import type { ClusterBus, ClusterLink } from './cluster-bus.ts';
+import type { ClusterMessage } from './cluster-message.ts';
+import type { ChannelDiffs, ClusterPresenceStore } from './cluster-presence-store.ts';
+import type { NodeRegistry } from './node-registry.ts';
+
+/** A shared store whose re-assert pass takes as long as the test wants (as one over many members does). */
+class SlowReassertStore extends MemoryPresenceStore implements ClusterPresenceStore {
+  private release: (() => void) | undefined;
+  reasserts = 0;
+
+  /** Lets the pending re-assert pass finish. */
+  finish(): void {
+    this.release?.();
+  }
+
+  async reassert(): Promise<ChannelDiffs> {
+    this.reasserts++;
+    await new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+    return [];
+  }
+  async removeNode(): Promise<ChannelDiffs> {
+    return [];
+  }
+  async sweepLeaves(): Promise<ChannelDiffs> {
+    return [];
+  }
+  async scheduleLeave(): Promise<void> {}
+  async adopt(): Promise<void> {}
+}
+
+/** Records heartbeats; no node is ever silent. */
+class RecordingRegistry implements NodeRegistry {
+  readonly beats: number[] = [];
+  async beat(_nodeId: string, now: number): Promise<void> {
+    this.beats.push(now);
+  }
+  async silentSince(): Promise<string[]> {
+    return [];
+  }
+  async claimReap(): Promise<boolean> {
+    return false;
+  }
+  async list(): Promise<Array<{ nodeId: string; lastBeat: number }>> {
+    return [];
+  }
+  async forget(): Promise<void> {}
+}
+
+/** A bus that hands the test the node's handler, so it can deliver control messages. */
+class HandBus implements ClusterBus {
+  deliver: (message: ClusterMessage) => void = () => {};
+  async publish(): Promise<void> {}
+  onMessage(handler: (message: ClusterMessage) => void): void {
+    this.deliver = handler;
+  }
+}
+
+const alwaysUp: ClusterLink = { isUp: () => true, onChange: () => {} };
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+};
+
+test('a long re-assert pass does not stop the heartbeat (peers would reap a node busy re-asserting many members)', async () => {
+  const clock = new ManualClock();
+  const config = resolveConfig({ keys: [{ key: 'app.key:secret' }] });
+  const node = new Node({
+    config,
+    clock,
+    presenceStore: new MemoryPresenceStore(),
+    broker: new MemoryBroker(),
+    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+  });
+  const store = new SlowReassertStore();
+  const registry = new RecordingRegistry();
+  const bus = new HandBus();
+  const cluster = new Cluster({ node, config, clock, store, registry, bus, link: alwaysUp });
+  cluster.start();
+  await settle();
+  // Told it was reaped, the node re-asserts on its next pass, which then takes several heartbeat intervals.
+  bus.deliver({ type: 'node-down', nodeId: config.serverId, by: 'another-node' });
+  clock.advance(config.nodeHeartbeatInterval);
+  await settle();
+  assert.equal(store.reasserts, 1, 'the re-assert pass began');
+  const before = registry.beats.length;
+  const intervals = Math.ceil(config.nodeDownTimeout / config.nodeHeartbeatInterval);
+  for (let i = 0; i < intervals; i++) {
+    clock.advance(config.nodeHeartbeatInterval);
+    await settle();
+  }
+  assert.equal(registry.beats.length - before, intervals, 'one heartbeat per interval while the pass runs');
+  assert.equal(store.reasserts, 1, 'no second pass overlaps the first');
+  store.finish();
+  await settle();
+  await cluster.stop();
+  node.shutdown();
+});
