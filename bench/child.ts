@@ -70,6 +70,8 @@ export interface SpawnOptions {
   cpu?: number;
   cpuProf?: string;
   maxOldSpaceMb?: number;
+  /** Run under `valgrind --tool=callgrind`, its output files in this directory (instruction counts; ~50× slower). */
+  callgrind?: string;
 }
 
 /** Forks `bench/<file>` under tsx with IPC, --expose-gc, and optional CPU pinning and profiling. */
@@ -78,8 +80,21 @@ export function spawnChild(name: string, file: string, args: string[], options: 
   if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
   // One directory per role; Node names each file by pid and thread (tsx's loader thread writes one too).
   if (options.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProf}/${name}`);
+  // Under callgrind, valgrind is the program and node its argument (the IPC channel is inherited all the same).
+  const valgrind = options.callgrind
+    ? {
+        execPath: 'valgrind',
+        execArgv: [
+          '--tool=callgrind',
+          '--quiet',
+          `--callgrind-out-file=${options.callgrind}/callgrind.out.%p`,
+          process.execPath,
+          ...execArgv,
+        ],
+      }
+    : { execArgv };
   const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
-    execArgv,
+    ...valgrind,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   if (options.cpu !== undefined && proc.pid) {

@@ -46,11 +46,12 @@ export class BenchContext {
 
   /**
    * Starts Rollcall in its own process with the bench key and limits that would otherwise throttle load;
-   * `countRedis` makes it count the Redis commands it sends (see bench/redis-call-counter.ts).
+   * `countRedis` makes it count the Redis commands it sends (see bench/redis-call-counter.ts); `callgrind` runs it
+   * under valgrind's callgrind, writing its counts into that directory (see bench/instructions.ts).
    */
   async startServer(
     overrides: ServerOptions = {},
-    extra: { countRedis?: boolean } = {},
+    extra: { countRedis?: boolean; callgrind?: string } = {},
   ): Promise<{ child: Child; port: number }> {
     const config: ServerOptions = {
       keys: [{ key: BENCH_KEY }],
@@ -64,6 +65,7 @@ export class BenchContext {
       cpu: this.options.serverCpu,
       cpuProf: this.options.cpuProf,
       maxOldSpaceMb: 4096,
+      callgrind: extra.callgrind,
     });
     this.children.push(child);
     const { port } = await child.ready;

@@ -6,6 +6,7 @@ import { RedisKeys } from '../../src/store/redis/keys.ts';
 import { startRedisBackend, startRedisCluster, type TestRedisBackend } from '../../test/helpers/redis-topologies.ts';
 import type { Child } from '../child.ts';
 import { BENCH_KEY, type BenchContext, type Row } from '../context.ts';
+import { InstructionCounter } from '../instructions.ts';
 import { type RedisCallCounts, scriptSources } from '../redis-call-counter.ts';
 import { diffTotals, RedisProbe, type RedisTotals, scaleTotals, totalCalls } from '../redis-probe.ts';
 import { withTimeout } from '../stats.ts';
@@ -33,6 +34,8 @@ export interface OpCost {
   redis: RedisTotals;
   /** CPU µs per operation of each node (A, then B when it still runs). */
   nodeCpuUs: number[];
+  /** Instructions per operation of node A, when it runs under callgrind. */
+  nodeAInstructions?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,12 +71,14 @@ export function fmtCounts(counts: Record<string, number>, digits = 2): string {
  * and subtracted pro rata.
  */
 class CostMeter {
-  background: { redis: RedisTotals; cpuMs: number[]; sent: RedisCallCounts } | undefined;
+  background: { redis: RedisTotals; cpuMs: number[]; sent: RedisCallCounts; instructions?: number } | undefined;
   readonly costs: OpCost[] = [];
 
   constructor(
     private readonly probe: RedisProbe,
     public servers: Child[],
+    /** Node A's instruction counter, when it runs under callgrind. */
+    private readonly instructions?: InstructionCounter,
   ) {}
 
   async mark(servers = this.servers): Promise<Mark> {
@@ -100,14 +105,17 @@ class CostMeter {
 
   /** Measures the background of the deployment at rest, per second, over `ms`. */
   async measureBackground(ms: number): Promise<void> {
+    await this.instructions?.zero();
     const a = await this.mark();
     await sleep(ms);
     const b = await this.mark();
+    const ins = await this.instructions?.read();
     const k = 1000 / (b.at - a.at);
     this.background = {
       redis: scaleTotals(diffTotals(b.redis, a.redis), k),
       cpuMs: b.nodeCpuMs.map((ms, i) => (ms - (a.nodeCpuMs[i] as number)) * k),
       sent: { commands: diffSent(b.sent, a.sent, k), roundTrips: (b.sent.roundTrips - a.sent.roundTrips) * k },
+      instructions: ins === undefined ? undefined : ins * k,
     };
   }
 
@@ -119,11 +127,13 @@ class CostMeter {
   async phase(op: string, count: number, run: () => Promise<unknown>, opts: { wait?: number; share?: number } = {}) {
     const servers = this.servers;
     const load = loadAverage();
+    await this.instructions?.zero();
     const a = await this.mark(servers);
     await run();
     await sleep(opts.wait ?? 1200);
     await this.settle();
     const b = await this.mark(servers);
+    const ins = await this.instructions?.read();
     const seconds = (b.at - a.at) / 1000;
     const bg = this.background;
     const share = (opts.share ?? 1) * seconds;
@@ -149,6 +159,7 @@ class CostMeter {
       sent: Object.fromEntries(Object.entries(commands).map(([k, v]) => [k, v * per])),
       redis: scaleTotals(redis, per),
       nodeCpuUs: cpuMs.map((ms) => (ms * 1000) / count),
+      nodeAInstructions: ins === undefined ? undefined : (ins - (bg?.instructions ?? 0) * seconds) / count,
     };
     this.costs.push(cost);
     console.log(`    ${op}: ${describe(cost)}`);
@@ -162,13 +173,23 @@ const fmtNodes = (us: number[]): string =>
     ? `${(us[0] as number).toFixed(0)} µs`
     : `${us.map((u) => u.toFixed(0)).join(' + ')} = ${us.reduce((n, u) => n + u, 0).toFixed(0)} µs`;
 
+/** Node A's instructions per operation, when counted: ", A 1.23M instructions". */
+const fmtInstructions = (c: OpCost): string =>
+  c.nodeAInstructions === undefined ? '' : `; A ${(c.nodeAInstructions / 1e6).toFixed(2)}M instructions`;
+
+/**
+ * `ROLLCALL_BENCH_CALLGRIND=DIR` runs node A under callgrind (output in DIR) and adds its instructions per
+ * operation: a count other processes on the machine cannot inflate. About 50× slower: use a small N.
+ */
+const CALLGRIND = process.env.ROLLCALL_BENCH_CALLGRIND || undefined;
+
 /** One line for a cost: what the table row shows. */
 function describe(c: OpCost): string {
   const r = c.redis;
   return (
     `${c.roundTrips.toFixed(2)} round trips (${fmtCounts(c.sent)}); Redis ran ${totalCalls(r).toFixed(2)} commands ` +
     `(${fmtCounts(r.calls)}); ${r.netIn.toFixed(0)} B in, ${r.netOut.toFixed(0)} B out; Redis CPU ${(r.cpuSec * 1e6).toFixed(0)} µs ` +
-    `(commands ${r.usec.toFixed(1)} µs); node CPU ${fmtNodes(c.nodeCpuUs)}; ${c.seconds.toFixed(1)} s, load ${c.load}`
+    `(commands ${r.usec.toFixed(1)} µs); node CPU ${fmtNodes(c.nodeCpuUs)}${fmtInstructions(c)}; ${c.seconds.toFixed(1)} s, load ${c.load}`
   );
 }
 
@@ -257,11 +278,12 @@ async function measureDeployment(ctx: BenchContext, topology: 'single' | 'cluste
       maxChannelsPerConnection: 100_000,
     };
     const [a, b] = await Promise.all([
-      ctx.startServer({ ...config, serverId: 'cost-a' }, { countRedis: true }),
+      ctx.startServer({ ...config, serverId: 'cost-a' }, { countRedis: true, callgrind: CALLGRIND }),
       ctx.startServer({ ...config, serverId: 'cost-b' }, { countRedis: true }),
     ]);
     const [users, watcherB, doomed, watcherA] = (await ctx.startWorkers(4)) as [Child, Child, Child, Child];
-    const meter = new CostMeter(probe, [a.child, b.child]);
+    const counter = CALLGRIND ? new InstructionCounter(a.child.pid, CALLGRIND) : undefined;
+    const meter = new CostMeter(probe, [a.child, b.child], counter);
     const open = (w: Child, port: number, prefix: string, count: number, remainPresentFor?: number) =>
       w.request('open', { port, key: BENCH_KEY, format: ctx.options.format, prefix, count, remainPresentFor });
 
@@ -358,6 +380,7 @@ async function measureDeployment(ctx: BenchContext, topology: 'single' | 'cluste
         sent: Object.fromEntries(Object.entries(bg.sent.commands).filter(([k]) => k !== 'roundTrips')),
         redis: bg.redis,
         nodeCpuUs: bg.cpuMs.map((ms) => ms * 1000),
+        nodeAInstructions: bg.instructions,
       });
     }
     return meter.costs;
@@ -381,7 +404,7 @@ export function costTable(costs: OpCost[]): string {
     const r = c.redis;
     return (
       `| ${c.op} | ${c.roundTrips.toFixed(2)}: ${fmtCounts(c.sent)} | ${totalCalls(r).toFixed(2)}: ${fmtCounts(r.calls)} | ` +
-      `${r.netIn.toFixed(0)} / ${r.netOut.toFixed(0)} | ${(r.cpuSec * 1e6).toFixed(0)} µs | ${fmtNodes(c.nodeCpuUs)} |`
+      `${r.netIn.toFixed(0)} / ${r.netOut.toFixed(0)} | ${(r.cpuSec * 1e6).toFixed(0)} µs | ${fmtNodes(c.nodeCpuUs)}${fmtInstructions(c)} |`
     );
   });
   return [head, rule, ...lines].join('\n');
