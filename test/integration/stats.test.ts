@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import * as Ably from 'ably';
 import { createSandbox } from '../../src/sandbox/index.ts';
-import { PROTOCOLS, type Protocol } from '../helpers/server.ts';
+import { PROTOCOLS, type Protocol, startServer } from '../helpers/server.ts';
 
 /** Three minutes in one hour and one in the next month, in Ably's nested fixture shape. */
 const FIXTURES = [
@@ -88,6 +88,23 @@ describe('GET /stats', () => {
       assert.deepEqual(seen, [70, 61, 50]);
       assert.ok(page.isLast());
       await assert.rejects(rest.stats({ unit: 'week' } as never), (err: Ably.ErrorInfo) => err.code === 40003);
+    });
+  }
+
+  for (const protocol of PROTOCOLS) {
+    test(`needs the statistics capability: 40160 without it, nothing else changes (${protocol})`, async (t) => {
+      const { rest } = await startServer(t);
+      const withKey = rest({ protocol });
+      const asToken = async (capability: Record<string, string[]>) =>
+        rest({ protocol, token: (await withKey.auth.requestToken({ capability })).token });
+      const denied = (err: Ably.ErrorInfo) => err.code === 40160 && err.statusCode === 401;
+      await assert.rejects((await asToken({ '*': ['subscribe', 'publish'] })).stats(), denied);
+      // Everything on one channel is not the app's usage.
+      await assert.rejects((await asToken({ chan: ['*'] })).stats(), denied);
+      // An explicit grant, under any resource, and everything on every channel, both read stats.
+      assert.deepEqual((await (await asToken({ chan: ['statistics'] })).stats()).items, []);
+      assert.deepEqual((await (await asToken({ '*': ['*'] })).stats()).items, []);
+      assert.deepEqual((await withKey.stats()).items, []);
     });
   }
 });
