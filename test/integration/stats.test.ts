@@ -96,7 +96,7 @@ describe('GET /stats', () => {
       const { rest } = await startServer(t);
       const withKey = rest({ protocol });
       const asToken = async (capability: Record<string, string[]>) =>
-        rest({ protocol, token: (await withKey.auth.requestToken({ capability })).token });
+        rest({ protocol, token: (await withKey.auth.requestToken({ capability: JSON.stringify(capability) })).token });
       const denied = (err: Ably.ErrorInfo) => err.code === 40160 && err.statusCode === 401;
       await assert.rejects((await asToken({ '*': ['subscribe', 'publish'] })).stats(), denied);
       // Everything on one channel is not the app's usage.
