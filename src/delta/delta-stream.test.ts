@@ -38,3 +38,11 @@ test('operations go whole but become the base; so do payloads a delta would not 
   s.next(event('e5', { name: 'no data' }));
   assert.equal(s.next(event('e6', { data: text(6) })).messages?.[0]?.data, text(6));
 });
+
+test('text a client left in base64 is neither a delta nor a base (the SDK keeps its decoded bytes)', () => {
+  const s = new DeltaStream();
+  s.next(event('e1', { data: text(1) }));
+  const encoded = Buffer.from(text(2)).toString('base64');
+  assert.equal(s.next(event('e2', { data: encoded, encoding: 'base64' })).messages?.[0]?.data, encoded);
+  assert.equal(s.next(event('e3', { data: text(3) })).messages?.[0]?.data, text(3), 'whole: no base to take it against');
+});

@@ -15,6 +15,9 @@ interface DeltaBase {
  * adds for binary (which the server never holds). Undefined for a payload that cannot be a delta base or target.
  */
 function payloadOf(m: Message): Buffer | undefined {
+  // Text still in base64 (a msgpack client that encoded it itself): the SDK keeps the decoded bytes, which we do
+  // not hold, so such a message is neither a base nor a delta.
+  if (m.encoding?.split('/').at(-1) === 'base64') return undefined;
   if (Buffer.isBuffer(m.data)) return m.data;
   if (typeof m.data === 'string') return Buffer.from(m.data, 'utf8');
   return undefined;
