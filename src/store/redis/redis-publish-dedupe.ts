@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../time/clock.ts';
 import { DEDUPE_WINDOW, type PublishDedupe } from '../publish-dedupe.ts';
+import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 import type { RedisClient } from './redis-client.ts';
@@ -23,7 +24,7 @@ export interface RedisPublishDedupeOptions {
  * result, looking again with a growing pause on the Clock (a publish takes milliseconds; no subscription needed).
  * Duplicates on this node share one promise and never ask Redis twice. Cannot: tell a publish that completed on a
  * node that then died before storing its result from one that never ran (the retry is published again after
- * `claimTtl`).
+ * `claimTtl`). While Redis is unreachable a publish with client ids fails with 50300, like any publish.
  */
 export class RedisPublishDedupe implements PublishDedupe {
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -58,7 +59,7 @@ export class RedisPublishDedupe implements PublishDedupe {
     const token = `p${randomBytes(9).toString('base64url')}`;
     let pause = 1;
     for (;;) {
-      if ((await this.redis.set(rkey, token, 'PX', this.claimTtl, 'NX')) === 'OK') {
+      if ((await guard(this.redis.set(rkey, token, 'PX', this.claimTtl, 'NX'))) === 'OK') {
         let result: R;
         try {
           result = await publish();
@@ -66,10 +67,11 @@ export class RedisPublishDedupe implements PublishDedupe {
           await release.run(this.redis, [rkey], [token]).catch(() => undefined);
           throw err;
         }
-        await this.redis.set(rkey, `r${JSON.stringify(result)}`, 'PX', this.window);
+        // Published: a failure to remember it is not the publish's failure (a retry may then publish again).
+        await this.redis.set(rkey, `r${JSON.stringify(result)}`, 'PX', this.window).catch(() => undefined);
         return result;
       }
-      const value = await this.redis.get(rkey);
+      const value = await guard(this.redis.get(rkey));
       if (value?.startsWith('r')) return JSON.parse(value.slice(1)) as R;
       // Claimed and still publishing: look again shortly. Gone: that publish failed (or its claim expired); claim it.
       if (value !== null) {

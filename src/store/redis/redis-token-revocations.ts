@@ -7,6 +7,7 @@ import {
   revocationIdOf,
   type TokenRevocations,
 } from '../../auth/revocations.ts';
+import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import type { RedisClients } from './redis-client.ts';
 
@@ -24,7 +25,8 @@ const decode = (value: string | null | undefined): Revocation | undefined => {
  * checked against), and each new one is announced on a pub/sub channel so every node's copy (for the sweep over
  * live connections) learns it at once. The copy is reloaded whenever the subscription (re)connects, so an
  * announcement missed during an outage is caught up. Like the memory backend, revocations are kept for good.
- * While Redis is unreachable a presented token is checked against the copy (the node keeps serving).
+ * While Redis is unreachable a presented token is checked against the copy (the node keeps serving) and a new
+ * revocation fails with 50300.
  */
 export class RedisTokenRevocations implements TokenRevocations {
   private readonly known = new Map<string, Revocation>();
@@ -62,9 +64,9 @@ export class RedisTokenRevocations implements TokenRevocations {
     const value = encode({ issuedBefore, appliesAt });
     const ids = checked.filter((c) => !c.error).map((c) => revocationId(keyName, c.target));
     if (ids.length > 0) {
-      await this.clients.command.hset(this.keys.revocations(), ...ids.flatMap((id) => [id, value]));
+      await guard(this.clients.command.hset(this.keys.revocations(), ...ids.flatMap((id) => [id, value])));
       for (const id of ids) this.known.set(id, { issuedBefore, appliesAt });
-      await Promise.all(ids.map((id) => this.clients.command.publish(this.keys.revocationEvents(), `${id}\t${value}`)));
+      await guard(Promise.all(ids.map((id) => this.clients.command.publish(this.keys.revocationEvents(), `${id}\t${value}`))));
     }
     return checked.map(({ target, error }) => (error ? { target, error } : { target, issuedBefore, appliesAt }));
   }
