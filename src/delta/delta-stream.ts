@@ -43,8 +43,18 @@ function asDelta(m: Message & { id: string }, payload: Buffer, base: DeltaBase):
   };
 }
 
-/** Per event: the delta form already made for a given base, so subscribers at the same point share one frame. */
-const made = new WeakMap<ProtocolMessage, Map<string, { base?: DeltaBase; message: ProtocolMessage; last?: DeltaBase }>>();
+interface Made {
+  base?: DeltaBase;
+  message: ProtocolMessage;
+  last?: DeltaBase;
+}
+
+/**
+ * The delta forms made for the event being fanned out, by base, so subscribers at the same point share one message
+ * (and so one encoded frame). One event at a time: a fan-out hands an event to every attachment in turn, and
+ * holding nothing past it keeps events that history retains from keeping their delta forms alive.
+ */
+let fanout: { event: ProtocolMessage; byBase: Map<string, Made> } | undefined;
 
 /**
  * What one attachment with `delta=vcdiff` has been sent: each MESSAGE it gets is rewritten so that every message
@@ -61,8 +71,8 @@ export class DeltaStream {
     if (items.length === 0) return message;
     const start = this.base;
     const key = start ? `from:${start.id}` : 'whole';
-    let forEvent = made.get(message);
-    const cached = forEvent?.get(key);
+    if (fanout?.event !== message) fanout = { event: message, byBase: new Map() };
+    const cached = fanout.byBase.get(key);
     // Ids are the publisher's to choose: the same id with other bytes is another base.
     if (cached && (start === undefined || cached.base?.payload.equals(start.payload))) {
       this.base = cached.last;
@@ -78,8 +88,7 @@ export class DeltaStream {
       return out ?? m;
     });
     const result = { ...message, messages: rewritten };
-    if (!forEvent) made.set(message, (forEvent = new Map()));
-    forEvent.set(key, { base: start, message: result, last: base });
+    fanout.byBase.set(key, { base: start, message: result, last: base });
     this.base = base;
     return result;
   }
