@@ -1,7 +1,18 @@
 // Compatibility runner (test tooling, not shipped code): runs an Ably SDK's own test suite, one mocha process per
 // test file, against Rollcall's test-app sandbox, and writes a JSON report. See docs/compatibility.md.
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -215,8 +226,11 @@ async function main(): Promise<void> {
   const sandboxUrl = values['sandbox-url'] ?? `http://127.0.0.1:${(await sandbox?.listen())?.port}`;
   const env: Record<string, string> = { ABLY_LOCAL_SANDBOX_URL: sandboxUrl, ABLY_TEST_TRANSPORTS: 'web_socket' };
   let echo: Awaited<ReturnType<typeof startEchoServer>>['server'] | undefined;
+  let certDir: string | undefined;
   if (!values['no-echo']) {
-    const tls = makeCertificate(logsDir);
+    // A certificate of this run's own: two runs at once (other worktrees) must not trust each other's.
+    certDir = mkdtempSync(join(tmpdir(), 'rollcall-compat-echo-'));
+    const tls = makeCertificate(certDir);
     const started = await startEchoServer(tls);
     echo = started.server;
     env.NODE_EXTRA_CA_CERTS = tls.cert;
@@ -238,6 +252,7 @@ async function main(): Promise<void> {
   } finally {
     await sandbox?.close();
     echo?.close();
+    if (certDir) rmSync(certDir, { recursive: true, force: true });
   }
   const report: CompatReport = {
     sdk: { name: 'ably-js', version, build: `npm ably@${version}` },

@@ -7,7 +7,7 @@ import { ALL_CAPABILITY, type Capability } from './capability.ts';
 import { intersectCapabilities } from './capability-intersect.ts';
 import type { Identity } from './identity.ts';
 import { looksLikeJwt, verifyJwt } from './jwt.ts';
-import { TokenRevocations } from './revocations.ts';
+import type { TokenRevocations } from './revocations.ts';
 import { expectedSignature, readToken } from './token.ts';
 import { TokenIssuer } from './token-issuer.ts';
 
@@ -54,12 +54,11 @@ export class Authenticator {
   private readonly keys = new Map<string, RegisteredKey>();
   /** Issues tokens for POST /keys/{keyName}/requestToken. */
   readonly issuer: TokenIssuer;
-  /** Revocations of tokens issued with revocable keys (POST /keys/{keyName}/revokeTokens). */
-  readonly revocations = new TokenRevocations();
-
   constructor(
     config: AuthConfig,
     private readonly clock: Clock,
+    /** Revocations of tokens issued with revocable keys (POST /keys/{keyName}/revokeTokens). */
+    readonly revocations: TokenRevocations,
   ) {
     for (const k of config.keys) {
       const parsed = parseApiKey(k.key);
@@ -92,7 +91,7 @@ export class Authenticator {
             (appId) => [...this.keys.values()].some((k) => k.appId === appId),
           )
         : this.verifyToken(token);
-      return this.withGrant(grant, credentials.clientId);
+      return await this.withGrant(grant, credentials.clientId);
     }
     throw ErrorInfo.of('noCredentials', 'no key or token supplied');
   }
@@ -130,11 +129,11 @@ export class Authenticator {
    * token cannot name a clientId. The capability is re-intersected with the key's current one, so narrowing a
    * key in config narrows the tokens already issued under it.
    */
-  private withGrant(grant: TokenGrant, requested: string | undefined): Identity {
+  private async withGrant(grant: TokenGrant, requested: string | undefined): Promise<Identity> {
     const key = this.keys.get(grant.keyName);
     if (!key) throw ErrorInfo.of('tokenUnrecognised');
     if (grant.expires <= this.clock.now()) throw ErrorInfo.of('tokenExpired');
-    if (key.revocableTokens && this.revocations.isRevoked(key.name, grant.clientId, grant.issued, this.clock.now())) {
+    if (key.revocableTokens && (await this.revocations.isRevoked(key.name, grant.clientId, grant.issued, this.clock.now()))) {
       throw ErrorInfo.of('tokenRevoked');
     }
     let clientId: string | null;

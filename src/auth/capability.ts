@@ -43,6 +43,22 @@ export function allows(capability: Capability, channel: string, op: Operation): 
   return false;
 }
 
+/** Operations that concern the whole app rather than a channel. */
+export type AppOperation = 'statistics';
+
+/**
+ * Whether the capability grants an app-level operation (`statistics` for `GET /stats`). The resource means nothing
+ * for such an operation, so naming it under any resource grants it; a bare `*` grants it only on a resource that
+ * covers every channel (`*`, `[*]*`), so a token with everything on one channel does not read the app's stats.
+ */
+export function allowsApp(capability: Capability, op: AppOperation): boolean {
+  for (const [pattern, ops] of Object.entries(capability)) {
+    if (ops.includes(op)) return true;
+    if (ops.includes('*') && (pattern === '*' || pattern === '[*]*')) return true;
+  }
+  return false;
+}
+
 /** Parses and checks a capability JSON string or object. Returns undefined when malformed. */
 export function parseCapability(value: unknown): Capability | undefined {
   let v = value;

@@ -24,6 +24,8 @@ export interface ChannelParams {
   /** Mode flags asked for by `params.modes`, which win over the ATTACH flags; undefined when not given. */
   modes?: number;
   rewind?: Rewind;
+  /** The delta format asked for (`delta=vcdiff`); src/delta acts on the one it knows. */
+  delta?: string;
   /** What ATTACHED carries back: the recognised params as the client sent them. */
   echoed: Record<string, string>;
 }
@@ -58,5 +60,6 @@ export function parseChannelParams(params: Record<string, string> | undefined, m
   }
   if (params.modes !== undefined) out.modes = parseModes(String(params.modes));
   if (params.rewind !== undefined) out.rewind = parseRewind(String(params.rewind), maxRewindMessages);
+  if (params.delta !== undefined) out.delta = String(params.delta);
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Identity } from '../auth/identity.ts';
 import type { DerivedChannel } from '../channel/derived.ts';
+import type { DeltaStream } from '../delta/delta-stream.ts';
 import type { ServerMetrics } from '../observability/metrics-server.ts';
 import { type Codec, encodeOnce, type Message, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
@@ -45,6 +46,8 @@ export class Attachment {
   readonly known = new Map<string, number>();
   /** Events waiting while the text so far of an appended-to message is being read (order is kept). */
   held: ChannelEvent[] | undefined;
+  /** Set when attached with `delta=vcdiff`: rewrites each MESSAGE sent here as deltas against the previous one. */
+  delta: DeltaStream | undefined;
   /** Reads a message's latest version (set by attach): how a first-seen append is completed. */
   latestOf: ((serial: string) => Promise<Message>) | undefined;
 

@@ -4,6 +4,7 @@ import { grantModes, permittedModes } from '../channel/modes.ts';
 import { parseChannelParams } from '../channel/params.ts';
 import { rewindEvents } from '../channel/rewind.ts';
 import { Attachment, type Connection } from '../connection/connection.ts';
+import { DELTA_FORMAT, DeltaStream } from '../delta/delta-stream.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { honouredParams, wantsOccupancy } from '../occupancy/occupancy-param.ts';
 import { Action, Flag, MODE_MASK, type ProtocolMessage } from '../protocol/index.ts';
@@ -64,6 +65,9 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   att.lastSeq = 0;
   node.occupancy.touch(key);
   att.held = undefined;
+  // Every attach starts the deltas afresh (whole first): how the SDK recovers from a delta it cannot decode (RTL18).
+  // A derived channel sends a filtered selection, which is no sequence to take deltas along.
+  att.delta = params.delta === DELTA_FORMAT && !derived ? new DeltaStream() : undefined;
   att.latestOf = (serial) => node.messages.find(key, serial);
 
   const current = parseSerial(await node.broker.currentSerial(key));

@@ -38,7 +38,12 @@ export function deliverTo(att: Attachment, event: ChannelEvent): void {
     if (filtered) conn.send(filtered);
     return;
   }
-  conn.sendShared(event.message);
+  sendMessage(att, event.message);
+}
+
+/** Sends a channel event, as deltas when the attachment asked for them (messages only; presence stays whole). */
+function sendMessage(att: Attachment, message: ProtocolMessage): void {
+  att.connection.sendShared(att.delta && message.action === Action.MESSAGE ? att.delta.next(message) : message);
 }
 
 /**
@@ -109,14 +114,14 @@ function complete(
       att.known.set(op.serial, Math.max(stored, event.seq));
       att.lastSeq = Math.max(att.lastSeq, event.seq);
       if (att.connection.transport && att.state === 'attached') {
-        att.connection.send({ ...event.message, channel: att.name, messages: [{ ...whole, action: MessageAction.UPDATE }] });
+        sendMessage(att, { ...event.message, channel: att.name, messages: [{ ...whole, action: MessageAction.UPDATE }] });
       }
     })
     .catch(() => {
       // The message is gone (expired) or the store is unreachable: the append goes out as it is.
       att.known.set(op.serial, event.seq);
       att.lastSeq = Math.max(att.lastSeq, event.seq);
-      if (att.connection.transport && att.state === 'attached') att.connection.sendShared(event.message);
+      if (att.connection.transport && att.state === 'attached') sendMessage(att, event.message);
     })
     .finally(() => {
       const held = att.held ?? [];

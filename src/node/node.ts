@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Authenticator } from '../auth/authenticator.ts';
+import type { TokenRevocations } from '../auth/revocations.ts';
 import { ChannelRegistry } from '../channel/channel-registry.ts';
 import type { ConnectionDirectory, ConnectionRecord } from '../cluster/connection-directory.ts';
 import type { Config } from '../config/index.ts';
@@ -20,8 +21,11 @@ import type { HistoryStore } from '../store/history-store.ts';
 import { MemoryAnnotationStore } from '../store/memory/memory-annotation-store.ts';
 import { MemoryMessageStore } from '../store/memory/memory-message-store.ts';
 import { MemoryOccupancyStore } from '../store/memory/memory-occupancy-store.ts';
+import { MemoryPublishDedupe } from '../store/memory/memory-publish-dedupe.ts';
+import { MemoryTokenRevocations } from '../store/memory/memory-token-revocations.ts';
 import type { OccupancyStore } from '../store/occupancy-store.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
+import type { PublishDedupe } from '../store/publish-dedupe.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import { type ConnectParams, parseConnectParams } from './connect-params.ts';
 import { handleFrame } from './dispatch.ts';
@@ -46,6 +50,10 @@ export interface NodeDeps {
   directory?: ConnectionDirectory;
   /** Cluster mode: each node's attachment counts per channel; default in memory (one node). */
   occupancyStore?: OccupancyStore;
+  /** Cluster mode: token revocations every node sees; default in memory (one node). */
+  revocations?: TokenRevocations;
+  /** Cluster mode: publishes with client ids remembered for every node; default in memory (one node). */
+  publishes?: PublishDedupe;
   logger?: Logger;
   /** Counters for `/metrics`; undefined when metrics are off. */
   metrics?: ServerMetrics;
@@ -82,6 +90,8 @@ export class Node {
   readonly messages: MessageService;
   /** Annotations of messages and their summaries. */
   readonly annotations: AnnotationService;
+  /** Publishes with client-supplied ids, realtime and REST, so a retry is applied once (Ably RSL1k, RTL6). */
+  readonly publishes: PublishDedupe;
   readonly channels = new ChannelRegistry();
   readonly connections = new Map<string, Connection>();
   private readonly byKey = new Map<string, Connection>();
@@ -109,7 +119,8 @@ export class Node {
     this.history = deps.history;
     this.logger = deps.logger ?? silentLogger;
     this.metrics = deps.metrics;
-    this.auth = new Authenticator(deps.config, deps.clock);
+    this.auth = new Authenticator(deps.config, deps.clock, deps.revocations ?? new MemoryTokenRevocations());
+    this.publishes = deps.publishes ?? new MemoryPublishDedupe(deps.clock);
     const retention = { maxAge: deps.config.historyMaxAge, maxPerChannel: deps.config.historyMaxOperationsPerChannel };
     this.annotations = new AnnotationService({
       broker: deps.broker,

@@ -6,8 +6,6 @@ import { ErrorInfo } from '../errors/index.ts';
 import { isOperation } from '../messages/fold.ts';
 import type { Operator } from '../messages/message-service.ts';
 import { Action, Flag, type Message, MessageAction, messageSize, type ProtocolMessage } from '../protocol/index.ts';
-// The dedupe window is the REST one, reused as is so both paths keep the same promise (two minutes).
-import { PublishDedupe } from '../rest/publish-dedupe.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import { messageSerial } from '../store/serial.ts';
 import type { Node } from './node.ts';
@@ -129,10 +127,6 @@ export async function publish(node: Node, conn: Connection, message: ProtocolMes
   // window are published once, however many connections or attempts send them (ably-js idempotentRealtimePublishing).
   const ids = stamped.map((m) => m.id);
   if (!ids.every((id) => id !== undefined)) return run();
-  let dedupe = realtimeDedupes.get(node);
-  if (!dedupe) realtimeDedupes.set(node, (dedupe = new PublishDedupe(node.clock)));
-  return dedupe.once(`${key}\n${ids.join('\n')}`, run);
+  // Keyed apart from REST's: the two answer with results of different shapes.
+  return node.publishes.once(`realtime\n${key}\n${ids.join('\n')}`, run);
 }
-
-/** Recent realtime publishes with client-supplied ids, per node (single node only, like REST's). */
-const realtimeDedupes = new WeakMap<Node, PublishDedupe<{ serials: string[] }>>();

@@ -22,7 +22,7 @@ export function checkTokenExpiry(node: Node, conn: Connection, now: number): boo
   const revoked =
     issued !== undefined &&
     node.auth.keyByName(keyName)?.revocableTokens === true &&
-    node.auth.revocations.isRevoked(keyName, conn.identity.wildcard ? '*' : clientId, issued, now);
+    node.auth.revocations.isKnownRevoked(keyName, conn.identity.wildcard ? '*' : clientId, issued, now);
   if (now >= expires || revoked) {
     conn.send({ action: Action.DISCONNECTED, error: ErrorInfo.of(revoked ? 'tokenRevoked' : 'tokenExpired').toWire() });
     transport.close(1000, revoked ? 'token revoked' : 'token expired');

@@ -6,7 +6,6 @@ import { ErrorInfo } from '../errors/index.ts';
 import type { Node } from '../node/node.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { StatsStore } from '../stats/index.ts';
-import type { PublishDedupe } from './publish-dedupe.ts';
 import { authenticateRequest } from './rest-auth.ts';
 
 /** What a REST publish answers (Ably §7): the SDK strips `channel` and `messageId` and returns `{serials}`. */
@@ -19,7 +18,6 @@ export interface PublishResult {
 /** State the REST API keeps per server instance. */
 export interface RestState {
   readonly node: Node;
-  readonly publishes: PublishDedupe<PublishResult>;
   /** Health for `/health` and `/ready`: unhealthy (503) while a cluster node is cut off from Redis. */
   readonly health: () => Health;
   /** Served at `/metrics`; undefined when metrics are off (404). */

@@ -74,5 +74,5 @@ export async function publishDecoded(r: ChannelRequest, decoded: Message[]): Pro
     return { channel: r.name, messageId: id, serials };
   };
   if (!ids.every((id) => id !== undefined)) return publish();
-  return r.state.publishes.once(`${r.key}\n${ids.join('\n')}`, publish);
+  return r.node.publishes.once(`rest\n${r.key}\n${ids.join('\n')}`, publish);
 }

@@ -31,7 +31,7 @@ export async function revokeTokens(r: RestRequest, rawKeyName: string): Promise<
   const issuedBefore = body.issuedBefore === undefined ? now : Number(body.issuedBefore);
   if (!Number.isFinite(issuedBefore)) throw ErrorInfo.of('invalidParameter', 'issuedBefore must be a timestamp in ms');
   const appliesAt = body.allowReauthMargin === true ? now + r.node.config.revocationReauthMargin : now;
-  const results = r.node.auth.revocations.revoke(keyName, targets as string[], issuedBefore, appliesAt);
+  const results = await r.node.auth.revocations.revoke(keyName, targets as string[], issuedBefore, appliesAt);
   const failureCount = results.filter((x) => 'error' in x).length;
   sendBody(r.req, r.res, r.query, 201, { successCount: results.length - failureCount, failureCount, results });
 }

@@ -12,7 +12,6 @@ import { chatRoutes } from './chat/chat-routes.ts';
 import { channelRequest, type Health, type RestRequest, type RestState } from './context.ts';
 import { getMessage, getMessageVersions, patchMessage } from './message-routes.ts';
 import { getMetrics } from './metrics-route.ts';
-import { PublishDedupe } from './publish-dedupe.ts';
 import { sendBody, sendError, sendPreflight } from './respond.ts';
 import { revokeTokens } from './revoke-route.ts';
 import type { Handler, Route } from './route.ts';
@@ -129,6 +128,6 @@ export function createRestApi(
   metrics?: Metrics,
   stats: StatsStore = new MemoryStatsStore(),
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const state: RestState = { node, publishes: new PublishDedupe(node.clock), health, metrics, stats };
+  const state: RestState = { node, health, metrics, stats };
   return (req, res) => handle(state, req, res);
 }

@@ -1,3 +1,4 @@
+import { allowsApp } from '../auth/capability.ts';
 import { ErrorInfo } from '../errors/index.ts';
 import { parseTimeParam, STATS_UNITS, type StatsUnit } from '../stats/index.ts';
 import type { RestRequest } from './context.ts';
@@ -7,10 +8,12 @@ import { authenticateRequest } from './rest-auth.ts';
 
 /**
  * `GET /stats` (Ably RSC6): the app's stats per `unit` (minute, hour, day, month; `by` is the old name), between
- * `start` and `end` (epoch ms or interval ids, inclusive), newest first unless `direction=forwards`, paged by `limit`.
+ * `start` and `end` (epoch ms or interval ids, inclusive), newest first unless `direction=forwards`, paged by `limit`. Needs the `statistics` capability (40160 without).
  */
 export async function getStats(r: RestRequest): Promise<void> {
   const identity = await authenticateRequest(r.node, r.req, r.query);
+  // Ably answers 40160 when the key or token does not grant `statistics` (the app's usage is not every client's to read).
+  if (!allowsApp(identity.capability, 'statistics')) throw ErrorInfo.of('capabilityDenied', 'statistics on this app');
   const q = r.query;
   const unit = (q.get('unit') ?? q.get('by') ?? 'minute') as StatsUnit;
   if (!STATS_UNITS.includes(unit)) throw ErrorInfo.of('invalidParameter', `unit must be one of ${STATS_UNITS.join(', ')}`);

@@ -10,13 +10,13 @@ import { MemoryDeliveryQueue } from '../integrations/memory-delivery-queue.ts';
 import { MemoryDeviceRegistry } from '../integrations/memory-device-registry.ts';
 import { ObservedBroker } from '../integrations/observed-broker.ts';
 import { watchWebhooks } from '../integrations/webhook-metrics.ts';
-import { Node } from '../node/node.ts';
+import { type ConnectionLifecycle, Node } from '../node/node.ts';
 import { logConnectionLifecycle } from '../observability/connection-log.ts';
 import { type Logger, silentLogger, textLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { ServerMetrics, watchNode } from '../observability/metrics-server.ts';
 import { createRestApi } from '../rest/router.ts';
-import type { StatsStore } from '../stats/index.ts';
+import { MemoryStatsStore, StatsRecorder, type StatsStore } from '../stats/index.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
@@ -84,10 +84,13 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     ...integrationStores,
   });
   if (metrics) watchWebhooks(metrics, integrations, integrationStores.queue);
+  // Live stats count what is published here the same way, from the broker.
+  const statsRecorder = new StatsRecorder(stats ?? new MemoryStatsStore(), clock);
   // Published messages reach channel.message webhooks through the broker, so realtime and REST need no hook.
-  const broker = integrations.dispatcher.wantsSource('channel.message')
+  const observed = integrations.dispatcher.wantsSource('channel.message')
     ? new ObservedBroker(backends.broker, integrations.observePublish)
     : backends.broker;
+  const broker = new ObservedBroker(observed, statsRecorder.observePublish);
   const node = new Node({ config, clock, logger, ...backends, broker, metrics: metrics && new ServerMetrics(metrics) });
   node.presence.observer = integrations.observePresence;
   node.channels.listener = integrations.watchChannels((key) => node.occupancy.metrics(key));
@@ -101,8 +104,13 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       }
     : undefined;
   logConnectionLifecycle(node.events, logger);
+  node.events.on('connection', (step: ConnectionLifecycle) => {
+    const appId =
+      step.phase === 'opened' && step.connectionId ? node.connections.get(step.connectionId)?.identity.appId : undefined;
+    if (appId) statsRecorder.connectionOpened(appId);
+  });
   if (metrics) watchNode(metrics, node);
-  const handleRest = createRestApi(node, health, metrics, stats);
+  const handleRest = createRestApi(node, health, metrics, statsRecorder);
   const dashboard = config.dashboard
     ? createDashboard(node, {
         nodes: async () =>

@@ -27,13 +27,23 @@ import { RedisMessageStore } from '../store/redis/redis-message-store.ts';
 import { RedisNodeRegistry } from '../store/redis/redis-node-registry.ts';
 import { RedisOccupancyStore } from '../store/redis/redis-occupancy-store.ts';
 import { RedisPresenceStore } from '../store/redis/redis-presence-store.ts';
+import { RedisPublishDedupe } from '../store/redis/redis-publish-dedupe.ts';
+import { RedisTokenRevocations } from '../store/redis/redis-token-revocations.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 
 /** Cluster mode's backends for the Node, plus the lifecycle the composition root drives. */
 export interface RedisMode {
   deps: Pick<
     NodeDeps,
-    'presenceStore' | 'broker' | 'history' | 'messageStore' | 'annotationStore' | 'directory' | 'occupancyStore'
+    | 'presenceStore'
+    | 'broker'
+    | 'history'
+    | 'messageStore'
+    | 'annotationStore'
+    | 'directory'
+    | 'occupancyStore'
+    | 'revocations'
+    | 'publishes'
   >;
   /** Shared device sets and webhook queues, so transitions happen once and deliveries survive a node. */
   integrations: { devices: DeviceRegistry; queue: DeliveryQueue };
@@ -97,10 +107,15 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     ttl: config.memberTtl,
     nodes: async () => (await registry.list()).map((n) => n.nodeId),
   });
+  // Shared, so a revoked token is refused by every node and a retried publish is applied once whichever node it reaches.
+  const revocations = new RedisTokenRevocations(clients, keys, (err) =>
+    logger.warn({ err }, 'cluster: revocations reload failed'),
+  );
+  const publishes = new RedisPublishDedupe(clients.command, keys, clock);
   let cluster: Cluster | undefined;
   let probeTimer: TimerHandle | undefined;
   return {
-    deps: { presenceStore, broker, history, messageStore, annotationStore, directory, occupancyStore },
+    deps: { presenceStore, broker, history, messageStore, annotationStore, directory, occupancyStore, revocations, publishes },
     integrations: {
       devices: new RedisDeviceRegistry(clients.command, keys),
       queue: new RedisDeliveryQueue(clients.command, keys),
@@ -111,6 +126,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
       const major = Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0);
       brokerOptions.sharded = major >= 7;
       await bus.start();
+      await revocations.start();
       cluster = new Cluster({
         node,
         config,

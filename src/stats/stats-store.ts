@@ -9,6 +9,8 @@ export interface StatsQuery {
   direction: 'backwards' | 'forwards';
   limit: number;
   offset: number;
+  /** The current time: the interval holding it is still in progress (marked `inProgress`). */
+  now?: number;
 }
 
 /** One Stats object as the SDK reads it (TS12). */
@@ -17,6 +19,8 @@ export interface StatsItem {
   unit: StatsUnit;
   schema: string;
   appId: string;
+  /** For the interval still in progress: the last minute it includes, `yyyy-mm-dd:hh:mm:ss` (Ably TS12 inProgress). */
+  inProgress?: string;
   entries: StatsEntries;
 }
 
@@ -46,8 +50,10 @@ export class MemoryStatsStore implements StatsStore {
 
   query(appId: string, q: StatsQuery): { items: StatsItem[]; more: boolean } {
     const groups = new Map<number, StatsEntries>();
+    let latest = Number.NEGATIVE_INFINITY;
     for (const [minute, entries] of this.byApp.get(appId) ?? []) {
       const start = intervalStart(minute, q.unit);
+      if (q.now !== undefined && minute <= q.now) latest = Math.max(latest, minute);
       if (q.start !== undefined && start < intervalStart(q.start, q.unit)) continue;
       if (q.end !== undefined && start > q.end) continue;
       const sum = groups.get(start) ?? {};
@@ -62,6 +68,10 @@ export class MemoryStatsStore implements StatsStore {
         unit: q.unit,
         schema: SCHEMA,
         appId,
+        inProgress:
+          q.now !== undefined && start === intervalStart(q.now, q.unit) && latest >= start
+            ? `${intervalId(latest, 'minute')}:00`
+            : undefined,
         entries: groups.get(start) as StatsEntries,
       })),
       more: q.offset + q.limit < starts.length,

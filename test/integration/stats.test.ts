@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import * as Ably from 'ably';
 import { createSandbox } from '../../src/sandbox/index.ts';
-import { PROTOCOLS, type Protocol } from '../helpers/server.ts';
+import { ManualClock } from '../../src/time/manual-clock.ts';
+import { connectionState, OTHER_APP_KEY, PROTOCOLS, type Protocol, startServer } from '../helpers/server.ts';
 
 /** Three minutes in one hour and one in the next month, in Ably's nested fixture shape. */
 const FIXTURES = [
@@ -88,6 +89,75 @@ describe('GET /stats', () => {
       assert.deepEqual(seen, [70, 61, 50]);
       assert.ok(page.isLast());
       await assert.rejects(rest.stats({ unit: 'week' } as never), (err: Ably.ErrorInfo) => err.code === 40003);
+    });
+  }
+
+  for (const protocol of PROTOCOLS) {
+    test(`needs the statistics capability: 40160 without it, nothing else changes (${protocol})`, async (t) => {
+      const { rest } = await startServer(t);
+      const withKey = rest({ protocol });
+      const asToken = async (capability: Record<string, string[]>) =>
+        rest({ protocol, token: (await withKey.auth.requestToken({ capability: JSON.stringify(capability) })).token });
+      const denied = (err: Ably.ErrorInfo) => err.code === 40160 && err.statusCode === 401;
+      await assert.rejects((await asToken({ '*': ['subscribe', 'publish'] })).stats(), denied);
+      // Everything on one channel is not the app's usage.
+      await assert.rejects((await asToken({ chan: ['*'] })).stats(), denied);
+      // An explicit grant, under any resource, and everything on every channel, both read stats.
+      assert.deepEqual((await (await asToken({ chan: ['statistics'] })).stats()).items, []);
+      assert.deepEqual((await (await asToken({ '*': ['*'] })).stats()).items, []);
+      assert.deepEqual((await withKey.stats()).items, []);
+    });
+  }
+
+  for (const protocol of PROTOCOLS) {
+    test(`live counters: this node's publishes, presence and connections, the current interval in progress (${protocol})`, async (t) => {
+      // 2023-11-14 22:13:20 UTC: the server's clock, so the test decides when minutes turn.
+      const clock = new ManualClock(1_700_000_000_000);
+      const s = await startServer(t, { clock });
+      const realtime = s.realtime({ protocol, clientId: 'member' });
+      await connectionState(realtime, 'connected');
+      const channel = realtime.channels.get('counted');
+      await channel.publish([
+        { name: 'a', data: '12345' },
+        { name: 'b', data: '67890' },
+      ]);
+      await channel.presence.enter('here');
+      await channel.presence.leave();
+      // Closed before the clock jumps, so no dropped connection leaves anything in the next minute.
+      realtime.close();
+      await connectionState(realtime, 'closed');
+      clock.advance(60_000);
+      const rest = s.rest({ protocol });
+      await rest.channels.get('counted').publish('c', 'xyz');
+      // Another app's traffic is its own.
+      await s.rest({ protocol, key: OTHER_APP_KEY }).channels.get('counted').publish('other', 'app');
+
+      const minutes = await rest.stats({ unit: 'minute', direction: 'forwards' });
+      assert.deepEqual(
+        minutes.items.map((m) => [
+          m.intervalId,
+          m.inProgress,
+          m.entries['messages.inbound.realtime.messages.count'],
+          m.entries['messages.inbound.realtime.messages.data'],
+          m.entries['messages.inbound.realtime.presence.count'],
+          m.entries['messages.inbound.rest.messages.count'],
+          m.entries['messages.inbound.all.all.count'],
+          m.entries['connections.all.opened'],
+        ]),
+        [
+          // Sizes count name and data (and clientId): "a" + "12345" + "member", twice.
+          ['2023-11-14:22:13', undefined, 2, 24, 2, undefined, 4, 1],
+          ['2023-11-14:22:14', '2023-11-14:22:14:00', undefined, undefined, undefined, 1, 1, undefined],
+        ],
+      );
+      const [hour] = (await rest.stats({ unit: 'hour' })).items;
+      assert.equal(hour?.intervalId, '2023-11-14:22');
+      assert.equal(hour?.inProgress, '2023-11-14:22:14:00');
+      assert.equal(hour?.entries['messages.all.all.count'], 5);
+      clock.advance(3_600_000);
+      const [over] = (await rest.stats({ unit: 'hour' })).items;
+      assert.equal(over?.intervalId, '2023-11-14:22');
+      assert.equal(over?.inProgress, undefined, 'an hour that is over is not in progress');
     });
   }
 });

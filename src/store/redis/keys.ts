@@ -159,6 +159,21 @@ export class RedisKeys {
     return `${this.prefix}whl:{w:${webhookId}}`;
   }
 
+  /** STRING: a publish with client-supplied ids, claimed (`p…`) or done (`r<json result>`); `digest` hashes the ids. */
+  publishDedupe(digest: string): string {
+    return `${this.prefix}dd:${digest}`;
+  }
+
+  /** HASH `<keyName>\n<target>` → `<issuedBefore>:<appliesAt>`: every token revocation of the deployment. */
+  revocations(): string {
+    return `${this.prefix}revocations`;
+  }
+
+  /** Pub/sub channel announcing new revocations, so every node ends the live connections they cover. */
+  revocationEvents(): string {
+    return `${this.prefix}revoked`;
+  }
+
   /** Pub/sub channel for node-to-node control messages (src/cluster/cluster-message.ts). */
   control(): string {
     return `${this.prefix}control`;
