@@ -73,6 +73,16 @@ export interface Config {
   /** Members per SYNC page. */
   syncPageSize: number;
   /**
+   * Members read from the store per call when reading a whole set for a SYNC or paging REST presence (Redis: HSCAN
+   * COUNT and page script size): bounds how long one call holds Redis and how long decoding it holds the event loop.
+   */
+  presenceReadPageSize: number;
+  /**
+   * Members whose encoded SYNC pages a node keeps, over all channels, to answer late joiners of an unchanged set
+   * without reading and encoding it again (least recently used first out). 0 turns the cache off.
+   */
+  syncCacheMembers: number;
+  /**
    * Presence batching on busy channels: PRESENCE events may wait this long (ms) to share one frame per subscriber.
    * 0 turns it off. Only channels with at least `presenceBatchMinSubscribers` local attachments are batched.
    */
@@ -206,6 +216,8 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   maxRemainPresentFor: 3_600_000,
   maxMembersPerChannel: 20_000,
   syncPageSize: 100,
+  presenceReadPageSize: 1_000,
+  syncCacheMembers: 250_000,
   presenceBatchWindow: 20,
   presenceBatchMaxItems: 500,
   presenceBatchMinSubscribers: 50,

@@ -34,6 +34,7 @@ function validateConfig(c: Config): void {
     'maxRemainPresentFor',
     'maxMembersPerChannel',
     'syncPageSize',
+    'presenceReadPageSize',
     'presenceBatchMaxItems',
     'occupancyEventInterval',
     'maxChannelsPerConnection',
@@ -67,7 +68,7 @@ function validateConfig(c: Config): void {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`config: ${name} must be a positive number`);
   }
-  for (const name of ['presenceBatchWindow', 'presenceBatchMinSubscribers'] as const) {
+  for (const name of ['presenceBatchWindow', 'presenceBatchMinSubscribers', 'syncCacheMembers'] as const) {
     if (!Number.isFinite(c[name]) || c[name] < 0) throw new Error(`config: ${name} must be zero or more`);
   }
   for (const name of [

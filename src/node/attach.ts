@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { channelKey, validateChannelName } from '../channel/channel-name.ts';
 import { parseDerivedChannel } from '../channel/derived.ts';
 import { grantModes, permittedModes } from '../channel/modes.ts';
@@ -90,11 +91,11 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
     att.known.clear();
     att.viewSeq = current?.seq ?? 0;
   }
-  const members = modes & Flag.PRESENCE_SUBSCRIBE ? await node.presence.store.members(key) : [];
+  const sync = modes & Flag.PRESENCE_SUBSCRIBE ? await node.presence.currentSync(key, name, node.config.syncPageSize) : [];
   if (conn.attachments.get(name) !== att || !conn.transport) return;
 
   let flags = modes;
-  if (members.length > 0) flags |= Flag.HAS_PRESENCE;
+  if (sync.length > 0) flags |= Flag.HAS_PRESENCE;
   if (replay) flags |= Flag.RESUMED;
   if (backlog.length > 0) flags |= Flag.HAS_BACKLOG;
   const attached: ProtocolMessage = {
@@ -108,7 +109,9 @@ async function attachOrThrow(node: Node, conn: Connection, message: ProtocolMess
   if (honoured) attached.params = { ...params.echoed, ...honoured };
   if (message.channelSerial && !replay) attached.error = ErrorInfo.of('channelHistoryExpired').toWire();
   conn.send(attached);
-  if (members.length > 0) for (const page of node.presence.syncPages(name, members, node.config.syncPageSize)) conn.send(page);
+  // Events that arrive meanwhile wait in att.pending (still attaching) and follow the SYNC.
+  await sendSync(conn, sync);
+  if (conn.attachments.get(name) !== att) return;
 
   // The client gets the rewound messages as of their latest version: later operations up to it are not sent again.
   for (const event of backlog) {
@@ -162,6 +165,21 @@ export async function requestSync(node: Node, conn: Connection, message: Protoco
   if (!att || !(att.modes & Flag.PRESENCE_SUBSCRIBE)) {
     return channelError(conn, message.channel, ErrorInfo.of('channelStateInvalid', 'not attached with presence_subscribe'));
   }
-  const members = await node.presence.store.members(att.channel);
-  for (const page of node.presence.syncPages(att.name, members, node.config.syncPageSize)) conn.send(page);
+  const sync = await node.presence.currentSync(att.channel, att.name, node.config.syncPageSize);
+  // With nobody present, one empty page still ends the client's sync.
+  await sendSync(conn, sync.length > 0 ? sync : node.presence.syncPages(att.name, [], node.config.syncPageSize));
+}
+
+/** SYNC pages sent between which the event loop is given back: a 100k-member SYNC must not stall other clients. */
+const PAGES_PER_TURN = 16;
+
+/**
+ * Sends SYNC pages (shared objects, cached for later joiners: encoded once per format), yielding to the event loop
+ * every few pages.
+ */
+async function sendSync(conn: Connection, pages: readonly ProtocolMessage[]): Promise<void> {
+  for (let i = 0; i < pages.length; i++) {
+    if (i > 0 && i % PAGES_PER_TURN === 0) await setImmediate();
+    conn.sendShared(pages[i] as ProtocolMessage);
+  }
 }

@@ -145,7 +145,14 @@ export class Node {
           maxPerChannel: deps.config.historyMaxOperationsPerChannel,
         }),
     });
-    this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.history, deps.clock, deps.metrics);
+    this.presence = new PresenceService(
+      deps.presenceStore,
+      deps.broker,
+      deps.history,
+      deps.clock,
+      deps.metrics,
+      deps.config.syncCacheMembers,
+    );
     this.batcher = new PresenceBatcher(
       deps.clock,
       {

@@ -7,6 +7,7 @@ import type { HistoryStore } from '../store/history-store.ts';
 import type { PresenceStore } from '../store/presence-store.ts';
 import type { Clock } from '../time/clock.ts';
 import { isEmptyDiff, type PresenceDiff, type PresenceMember } from './member.ts';
+import { SyncCache } from './sync-cache.ts';
 
 const channelName = (key: string): string => key.slice(key.indexOf(':') + 1);
 
@@ -30,6 +31,7 @@ export class PresenceService {
   private syncCount = 0;
   /** Set by the composition root when integrations (client transitions, webhooks) are on. */
   observer: PresenceObserver | undefined;
+  private readonly syncCache: SyncCache | undefined;
 
   constructor(
     readonly store: PresenceStore,
@@ -38,7 +40,11 @@ export class PresenceService {
     private readonly clock: Clock,
     /** Counts broadcast presence events, SYNC pages and grace-period leaves; undefined when metrics are off. */
     private readonly metrics?: ServerMetrics,
-  ) {}
+    /** Members whose SYNC pages are kept for reuse (src/presence/sync-cache.ts); 0 or absent: none. */
+    syncCacheMembers = 0,
+  ) {
+    this.syncCache = syncCacheMembers > 0 ? new SyncCache(syncCacheMembers) : undefined;
+  }
 
   /** Outbound items for a diff: entered as ENTER, updated as UPDATE, left as LEAVE with the leave's own fields. */
   itemsOf(diff: PresenceDiff): PresenceMessage[] {
@@ -132,6 +138,28 @@ export class PresenceService {
   cancelLeave(conn: Connection): void {
     if (conn.leaveTimer) this.clock.clearTimeout(conn.leaveTimer);
     conn.leaveTimer = undefined;
+  }
+
+  /**
+   * The SYNC pages for the channel's members now, none when it has none. Reused while the set is unchanged: pages
+   * are cached by the store's version of the set, and cached only when the version did not move during the read
+   * (a Redis read comes in pieces; changes meanwhile reach the joiner as events after the SYNC anyway).
+   */
+  async currentSync(key: string, name: string, pageSize: number): Promise<ProtocolMessage[]> {
+    const cache = this.syncCache;
+    const before = cache ? await this.store.version(key) : undefined;
+    const cached = before === undefined ? undefined : cache?.get(key, name, before);
+    if (cached) {
+      this.metrics?.syncPages.inc(cached.length);
+      return cached;
+    }
+    const members = await this.store.members(key);
+    if (members.length === 0) return [];
+    const pages = this.syncPages(name, members, pageSize);
+    if (cache && before !== undefined && (await this.store.version(key)) === before) {
+      cache.set(key, name, before, pages, members.length);
+    }
+    return pages;
   }
 
   /**

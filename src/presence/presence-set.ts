@@ -17,6 +17,13 @@ interface Departed {
 const versionOf = (d: Departed): OpVersion | undefined => opVersion(d.leaveId ?? d.member.id, d.member.connectionId);
 
 /**
+ * Stamps of changes, shared by every set of the process: a set's version and its members' entry order come from
+ * here, so a set dropped when empty and made again never reuses a version an earlier one had (a cached SYNC of
+ * the old set must not pass for the new one).
+ */
+let nextStamp = 1;
+
+/**
  * The members of one channel. Pure: every mutation returns the diff to broadcast and nothing else happens
  * (no I/O, no timers). Members are keyed by (clientId, connectionId).
  *
@@ -29,6 +36,14 @@ export class PresenceSet {
   private readonly byConnection = new Map<string, Set<string>>();
   private readonly departed = new Map<string, Departed>();
   private readonly departedByConnection = new Map<string, Set<string>>();
+  /** Entry order, for stable paging: a member keeps its stamp while present, so updates do not move it. */
+  private readonly entryOrder = new EntryOrder();
+  private changedAt = nextStamp++;
+
+  /** Changes whenever a member enters, changes or leaves; never repeats within the process, across sets. */
+  get version(): number {
+    return this.changedAt;
+  }
 
   get size(): number {
     return this.byKey.size;
@@ -48,6 +63,29 @@ export class PresenceSet {
   }
 
   /**
+   * Up to `limit` members that entered after `after` (an entry stamp from an earlier page; 0 from the start) and
+   * pass `accept`, in entry order, with the stamp to continue from when another member passing it follows. A member present from one
+   * call to the next is returned exactly once however members come and go meanwhile: it keeps its stamp until it
+   * leaves, and stamps only grow.
+   */
+  page(after: number, limit: number, accept?: (m: PresenceMember) => boolean): { members: PresenceMember[]; next?: number } {
+    const members: PresenceMember[] = [];
+    let last = after;
+    for (const [stamp, key] of this.entryOrder.after(after)) {
+      const m = this.byKey.get(key);
+      if (!m || (accept && !accept(m))) {
+        if (members.length < limit) last = stamp;
+        continue;
+      }
+      // Full: `next` only when another member would pass, so the last page is never an empty one.
+      if (members.length === limit) return { members, next: last };
+      last = stamp;
+      members.push(m);
+    }
+    return { members };
+  }
+
+  /**
    * ENTER or UPDATE: adds the member (diff.entered) or replaces its data (diff.updated). `reentryId` is the id an
    * SDK re-entry carries (RTP17g): the operation counts as that old message. Nothing happens (empty diff) when it is
    * not newer than the member's last applied operation, or than the LEAVE of a member that left; a stale re-entry of
@@ -63,6 +101,7 @@ export class PresenceSet {
       if (reentryId !== undefined && existing.id === reentryId) return diff;
       if (isStale(op, opVersion(existing.id, existing.connectionId))) return diff;
       this.byKey.set(key, member);
+      this.changedAt = nextStamp++;
       diff.updated.push(member);
       return diff;
     }
@@ -75,6 +114,8 @@ export class PresenceSet {
     if (this.byKey.size >= maxMembers) throw ErrorInfo.of('presenceTooManyMembers');
     if (departed) this.unremember(key, member.connectionId);
     this.byKey.set(key, entering);
+    this.changedAt = nextStamp++;
+    this.entryOrder.add(this.changedAt, key);
     indexed(this.byConnection, member.connectionId).add(key);
     diff.entered.push(entering);
     return diff;
@@ -137,6 +178,8 @@ export class PresenceSet {
 
   private remove(key: string, member: PresenceMember): void {
     this.byKey.delete(key);
+    this.changedAt = nextStamp++;
+    this.entryOrder.remove(key, this.byKey.size);
     unindexed(this.byConnection, member.connectionId, key);
   }
 
@@ -161,4 +204,64 @@ function unindexed(index: Map<string, Set<string>>, connectionId: string, key: s
   const keys = index.get(connectionId);
   keys?.delete(key);
   if (keys?.size === 0) index.delete(connectionId);
+}
+
+/**
+ * Member keys by entry stamp, ascending: two parallel arrays (appends only, since stamps grow) searched by binary
+ * search, with removed entries left as holes until they outnumber the live ones. Cheaper per member than a sorted
+ * tree, and paging from a stamp costs O(log n + page).
+ */
+class EntryOrder {
+  private stamps: number[] = [];
+  private keys: Array<string | undefined> = [];
+  private readonly at = new Map<string, number>();
+  private holes = 0;
+
+  add(stamp: number, key: string): void {
+    this.at.set(key, stamp);
+    this.stamps.push(stamp);
+    this.keys.push(key);
+  }
+
+  /** Forgets `key`; `live` is how many members remain, to know when compacting pays. */
+  remove(key: string, live: number): void {
+    const stamp = this.at.get(key);
+    if (stamp === undefined) return;
+    this.at.delete(key);
+    this.keys[this.indexOf(stamp)] = undefined;
+    if (++this.holes > live + 64) this.compact();
+  }
+
+  /** [stamp, key] of the live entries with a stamp above `after`, in order. */
+  *after(after: number): Generator<[number, string]> {
+    for (let i = this.indexOf(after + 1); i < this.stamps.length; i++) {
+      const key = this.keys[i];
+      if (key !== undefined) yield [this.stamps[i] as number, key];
+    }
+  }
+
+  /** Index of the first stamp ≥ `stamp`. */
+  private indexOf(stamp: number): number {
+    let lo = 0;
+    let hi = this.stamps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.stamps[mid] as number) < stamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private compact(): void {
+    const stamps: number[] = [];
+    const keys: string[] = [];
+    this.keys.forEach((key, i) => {
+      if (key === undefined) return;
+      stamps.push(this.stamps[i] as number);
+      keys.push(key);
+    });
+    this.stamps = stamps;
+    this.keys = keys;
+    this.holes = 0;
+  }
 }

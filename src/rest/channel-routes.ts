@@ -1,4 +1,4 @@
-import { ErrorInfo } from '../errors/index.ts';
+import type { PresenceMember } from '../presence/member.ts';
 import { PresenceAction } from '../protocol/index.ts';
 import type { ChannelRequest } from './context.ts';
 import { CURSOR_PARAM, linkHeader, parseHistoryQuery, parseLimit } from './history-params.ts';
@@ -6,29 +6,22 @@ import { publishOverRest } from './publish-route.ts';
 import { sendBody } from './respond.ts';
 import { itemsForFormat } from './wire-items.ts';
 
-/** The offset cursor of `GET …/presence`: a non-negative integer, else 40003. */
-function offsetCursor(query: URLSearchParams): number {
-  const raw = query.get(CURSOR_PARAM);
-  if (raw === null) return 0;
-  const offset = Number(raw);
-  if (!Number.isSafeInteger(offset) || offset < 0) throw ErrorInfo.of('invalidParameter', `${CURSOR_PARAM} is not a cursor`);
-  return offset;
-}
-
 /**
  * GET /channels/{name}/presence (RestPresence.get): current members as PRESENT, optionally only one `clientId`
- * and/or `connectionId`, oldest first, paged by offset (`limit` 1..1000, default 100).
+ * and/or `connectionId`, in the order they entered (`limit` 1..1000, default 100). The `page` cursor comes from
+ * the store (PresenceStore.page): following Link rel=next visits each member that stays present exactly once,
+ * however many enter or leave meanwhile, so a 100k-member channel can be read whole while it changes.
  */
 export async function getPresence(r: ChannelRequest): Promise<void> {
   const limit = parseLimit(r.query);
-  const offset = offsetCursor(r.query);
   const clientId = r.query.get('clientId');
   const connectionId = r.query.get('connectionId');
-  const members = (await r.node.presence.store.members(r.key))
-    .filter((m) => (!clientId || m.clientId === clientId) && (!connectionId || m.connectionId === connectionId))
-    .sort((a, b) => a.timestamp - b.timestamp || a.id.localeCompare(b.id));
-  const page = members.slice(offset, offset + limit).map((m) => ({ ...m, action: PresenceAction.PRESENT }));
-  const next = offset + limit < members.length ? String(offset + limit) : undefined;
+  const accept =
+    clientId || connectionId
+      ? (m: PresenceMember) => (!clientId || m.clientId === clientId) && (!connectionId || m.connectionId === connectionId)
+      : undefined;
+  const { members, next } = await r.node.presence.store.page(r.key, r.query.get(CURSOR_PARAM) ?? undefined, limit, accept);
+  const page = members.map((m) => ({ ...m, action: PresenceAction.PRESENT }));
   sendBody(r.req, r.res, r.query, 200, itemsForFormat(r, page), linkHeader('presence', r.query, next));
 }
 

@@ -71,6 +71,7 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     // Outlives any resume of the connection: a grace-period removal happens before its state expires, and a cut
     // that hides a LEAVE's broadcast from its SDK starts within a heartbeat window of it.
     departedTtl: 2 * config.connectionStateTtl + config.nodeDownTimeout,
+    readPageSize: config.presenceReadPageSize,
   });
   // Sharded pub/sub is chosen once the server version is known (start); nothing is published before that.
   const brokerOptions = {

@@ -1,5 +1,11 @@
 import type { LeaveDetails, PresenceDiff, PresenceMember } from '../presence/member.ts';
 
+/** A page of members and the cursor of the next one (absent on the last page). */
+export interface PresencePage {
+  members: PresenceMember[];
+  next?: string;
+}
+
 /**
  * Where presence members live, in domain verbs. Every mutation is atomic and returns the diff it caused, so
  * exactly one caller broadcasts each change. `channel` is the namespaced channel key (`appId:name`).
@@ -21,8 +27,30 @@ export interface PresenceStore {
    * members for newness checks (see PresenceSet). Backends whose records expire by themselves may do nothing.
    */
   forgetConnection(connectionId: string): Promise<void>;
-  /** The channel's members, in no particular order. */
+  /**
+   * The channel's members, in no particular order. A backend that reads them in pieces (Redis) yields between
+   * pieces, so a big set never holds the event loop for long; a member present throughout is returned once, and
+   * one that came or went during the read may or may not be (its event follows the read, as for any snapshot).
+   */
   members(channel: string): Promise<PresenceMember[]>;
+  /**
+   * Changes whenever the channel's members change, and never takes a value an earlier state of the channel had:
+   * equal versions mean the same members. Undefined when the backend cannot tell (an empty channel may give
+   * either). Lets callers reuse what they built from a set (SYNC pages) while it is unchanged.
+   */
+  version(channel: string): Promise<string | undefined>;
+  /**
+   * One page of members in entry order, after the opaque `cursor` of the previous page (undefined: from the start),
+   * at most `limit` of those `accept` keeps; `next` is set when more may follow. Stable under concurrent change: a
+   * member present from the first page to the last is returned exactly once; members entering meanwhile come at
+   * the end or not at all. A cursor this backend did not make throws 40003.
+   */
+  page(
+    channel: string,
+    cursor: string | undefined,
+    limit: number,
+    accept?: (m: PresenceMember) => boolean,
+  ): Promise<PresencePage>;
   /** Number of members on the channel. */
   count(channel: string): Promise<number>;
 }

@@ -71,7 +71,7 @@ describe('REST for browsers (plain HTTP, as the browser SDK does it)', () => {
         [['ada', 1, 'hi']],
       );
       const link: string = body.headers.link;
-      assert.match(link, /<\.\/presence\?[^>]*page=1[^>]*>; rel="next"/);
+      assert.match(link, /<\.\/presence\?[^>]*page=\d+[^>]*>; rel="next"/);
       assert.ok(!/envelope|rnd/.test(link), 'transport params are not carried into links');
     });
   }

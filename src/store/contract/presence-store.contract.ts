@@ -3,6 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { ErrorInfo } from '../../errors/index.ts';
 import type { PresenceMember } from '../../presence/member.ts';
 import type { PresenceStore } from '../presence-store.ts';
+import { presencePagingCases } from './presence-paging.cases.ts';
 
 /** Two views of one backend: `store` and `peer` act as two nodes (for a single-node backend, the same object). */
 export interface PresenceStoreHarness {
@@ -235,5 +236,7 @@ export function runPresenceStoreContract(o: PresenceStoreContractOptions): void 
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 10);
       assert.equal(await store.count(CH), 10);
     });
+
+    presencePagingCases(o.create);
   });
 }

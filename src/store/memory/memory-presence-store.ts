@@ -1,7 +1,8 @@
+import { ErrorInfo } from '../../errors/index.ts';
 import type { LeaveDetails, PresenceDiff, PresenceMember } from '../../presence/member.ts';
 import { emptyDiff } from '../../presence/member.ts';
 import { PresenceSet } from '../../presence/presence-set.ts';
-import type { PresenceStore } from '../presence-store.ts';
+import type { PresencePage, PresenceStore } from '../presence-store.ts';
 
 /** Presence in process memory. Single node only: other processes cannot see these members. */
 export class MemoryPresenceStore implements PresenceStore {
@@ -54,6 +55,24 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async members(channel: string): Promise<PresenceMember[]> {
     return [...(this.sets.get(channel)?.members() ?? [])];
+  }
+
+  async version(channel: string): Promise<string | undefined> {
+    const set = this.sets.get(channel);
+    return set && set.size > 0 ? String(set.version) : undefined;
+  }
+
+  /** Cursor: the entry stamp of the last member examined, in decimal. */
+  async page(
+    channel: string,
+    cursor: string | undefined,
+    limit: number,
+    accept?: (m: PresenceMember) => boolean,
+  ): Promise<PresencePage> {
+    const after = cursor === undefined ? 0 : Number(cursor);
+    if (!/^\d{1,15}$/.test(cursor ?? '0')) throw ErrorInfo.of('invalidParameter', 'page is not a presence cursor');
+    const page = this.sets.get(channel)?.page(after, limit, accept) ?? { members: [] };
+    return page.next === undefined ? { members: page.members } : { members: page.members, next: String(page.next) };
   }
 
   async count(channel: string): Promise<number> {

@@ -22,6 +22,19 @@ export class RedisKeys {
     return this.channel('pm', channel);
   }
 
+  /**
+   * ZSET memberKey → entry stamp (the channel's version when it entered): the members in entry order, for REST
+   * paging with cursors that stay valid while members come and go (src/store/redis/lua/presence-page.lua).
+   */
+  presenceOrder(channel: string): string {
+    return this.channel('po', channel);
+  }
+
+  /** STRING: the members' version, bumped by every change (src/store/redis/lua/lib/presence-order.lua). */
+  presenceVersion(channel: string): string {
+    return this.channel('pv', channel);
+  }
+
   /** SET of memberKeys one connection holds on one channel (same slot as the members hash). */
   connectionMembers(channel: string, connectionId: string): string {
     return `${this.channel('pc', channel)}:${connectionId}`;

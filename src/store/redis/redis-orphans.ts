@@ -45,7 +45,13 @@ export async function orphanConnection(
 /** Holds the connection's presence keys on every channel where it has members for at least `ms`. */
 export async function holdPresence(redis: RedisClient, keys: RedisKeys, connectionId: string, ms: number): Promise<void> {
   for (const channel of await redis.smembers(keys.connectionChannels(connectionId))) {
-    await holdScript.run(redis, [keys.members(channel), keys.connectionMembers(channel, connectionId)], [Math.ceil(ms)]);
+    const held = [
+      keys.members(channel),
+      keys.connectionMembers(channel, connectionId),
+      keys.presenceOrder(channel),
+      keys.presenceVersion(channel),
+    ];
+    await holdScript.run(redis, held, [Math.ceil(ms)]);
   }
 }
 

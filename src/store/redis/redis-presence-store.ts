@@ -9,16 +9,18 @@ import {
   type PresenceMember,
   payloadOf,
 } from '../../presence/member.ts';
+import type { PresencePage } from '../presence-store.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 import type { RedisClient } from './redis-client.ts';
 import { orphanConnection, orphaned } from './redis-orphans.ts';
 
-const upsertScript = new LuaScript('presence-upsert', ['presence-newness', 'ttl']);
-const leaveScript = new LuaScript('presence-leave', ['presence-newness']);
-const removeScript = new LuaScript('presence-remove-connection');
-const reassertScript = new LuaScript('presence-reassert', ['ttl']);
+const upsertScript = new LuaScript('presence-upsert', ['presence-newness', 'ttl', 'presence-order']);
+const leaveScript = new LuaScript('presence-leave', ['presence-newness', 'ttl', 'presence-order']);
+const removeScript = new LuaScript('presence-remove-connection', ['ttl', 'presence-order']);
+const reassertScript = new LuaScript('presence-reassert', ['ttl', 'presence-order']);
+const pageScript = new LuaScript('presence-page');
 const claimScript = new LuaScript('connection-claim');
 
 export interface RedisPresenceOptions {
@@ -30,6 +32,11 @@ export interface RedisPresenceOptions {
   connectionStateTtl: number;
   /** How long a record of a departed member is kept for the newness rules, ms (must outlive any resume). */
   departedTtl: number;
+  /**
+   * Members read per Redis call when reading a whole set (HSCAN COUNT) or paging past filtered-out ones: bounds
+   * both what one call makes Redis do and how long decoding one reply holds this node's event loop.
+   */
+  readPageSize: number;
 }
 
 const SEP = Buffer.from([0]);
@@ -71,14 +78,17 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   async upsert(channel: string, member: PresenceMember, maxMembers: number, reentryId?: string): Promise<PresenceDiff> {
     const mk = memberKey(member.clientId, member.connectionId);
     const value = encodeMember(member);
-    const k = this.keys;
     const o = this.options;
     const [code, written] = (await guard(
-      upsertScript.run(
-        this.redis,
-        [k.members(channel), k.connectionMembers(channel, member.connectionId), k.departedMembers(channel, member.connectionId)],
-        [mk, value, maxMembers, reentryId ?? '', o.memberTtl, member.connectionId, o.departedTtl],
-      ),
+      upsertScript.run(this.redis, this.channelKeys(channel, member.connectionId), [
+        mk,
+        value,
+        maxMembers,
+        reentryId ?? '',
+        o.memberTtl,
+        member.connectionId,
+        o.departedTtl,
+      ]),
     )) as [number, Buffer | undefined];
     if (code < 0) throw ErrorInfo.of('presenceTooManyMembers');
     const diff = emptyDiff();
@@ -93,13 +103,13 @@ export class RedisPresenceStore implements ClusterPresenceStore {
 
   async leave(channel: string, clientId: string, connectionId: string, details: LeaveDetails): Promise<PresenceDiff> {
     const mk = memberKey(clientId, connectionId);
-    const k = this.keys;
     const old = (await guard(
-      leaveScript.run(
-        this.redis,
-        [k.members(channel), k.connectionMembers(channel, connectionId), k.departedMembers(channel, connectionId)],
-        [mk, details.id ?? '', connectionId, this.options.departedTtl],
-      ),
+      leaveScript.run(this.redis, this.channelKeys(channel, connectionId), [
+        mk,
+        details.id ?? '',
+        connectionId,
+        this.options.departedTtl,
+      ]),
     )) as Buffer | null | 0;
     const diff = emptyDiff();
     if (old === 0) return diff; // stale: the member stays as it is
@@ -129,9 +139,74 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   /** Nothing to do: departed-member records expire by themselves after `departedTtl`. */
   async forgetConnection(_connectionId: string): Promise<void> {}
 
+  /**
+   * HSCAN in pieces of `readPageSize`, decoding each reply as it comes: neither Redis nor this node's event loop
+   * is held for the whole set (one HGETALL of 100k members blocks both). HSCAN may repeat a field (the hash was
+   * resized mid-scan): kept once.
+   */
   async members(channel: string): Promise<PresenceMember[]> {
-    const all = (await guard(this.redis.hgetallBuffer(this.keys.members(channel)))) as Record<string, Buffer>;
-    return Object.values(all).map(decodeMember);
+    const key = this.keys.members(channel);
+    const count = this.options.readPageSize;
+    const out: PresenceMember[] = [];
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, flat] = (await guard(this.redis.hscanBuffer(key, cursor, 'COUNT', count))) as [Buffer, Buffer[]];
+      cursor = next.toString();
+      for (let i = 0; i < flat.length; i += 2) {
+        const field = (flat[i] as Buffer).toString();
+        if (seen.has(field)) continue;
+        seen.add(field);
+        out.push(decodeMember(flat[i + 1] as Buffer));
+      }
+    } while (cursor !== '0');
+    return out;
+  }
+
+  async version(channel: string): Promise<string | undefined> {
+    return (await guard(this.redis.get(this.keys.presenceVersion(channel)))) ?? undefined;
+  }
+
+  /**
+   * Cursor: the entry stamp of the last member returned or skipped (presence-page.lua). Reads at most
+   * `readPageSize` entries per call with a filter, and calls again only while filtered-out members leave the page
+   * short (or hide whether another page exists).
+   */
+  async page(
+    channel: string,
+    cursor: string | undefined,
+    limit: number,
+    accept?: (m: PresenceMember) => boolean,
+  ): Promise<PresencePage> {
+    if (cursor !== undefined && !/^\d{1,16}$/.test(cursor)) {
+      throw ErrorInfo.of('invalidParameter', 'page is not a presence cursor');
+    }
+    const k = this.keys;
+    const members: PresenceMember[] = [];
+    // `after`: the cursor to hand out (last member returned or skipped while the page filled); `read`: how far
+    // this call has read, which goes on past a full page until a member that would pass shows up.
+    let after = cursor ?? '0';
+    let read = after;
+    for (;;) {
+      // One entry beyond a full page tells whether a next page exists (with a filter, one that passes it).
+      const want = accept ? this.options.readPageSize : limit - members.length + 1;
+      const reply = (await guard(
+        pageScript.run(this.redis, [k.presenceOrder(channel), k.members(channel)], [read, want]),
+      )) as Array<number | Buffer | null>;
+      for (let i = 1; i < reply.length; i += 2) {
+        const value = reply[i + 1] as Buffer | null;
+        const m = value ? decodeMember(value) : undefined;
+        read = String(reply[i]);
+        if (!m || (accept && !accept(m))) {
+          if (members.length < limit) after = read;
+          continue;
+        }
+        if (members.length === limit) return { members, next: after };
+        after = read;
+        members.push(m);
+      }
+      if (reply[0] !== 1) return { members };
+    }
   }
 
   async count(channel: string): Promise<number> {
@@ -203,7 +278,16 @@ export class RedisPresenceStore implements ClusterPresenceStore {
         const args: Array<string | number | Buffer> = [ttl];
         for (const [mk, v] of members) args.push(mk, v);
         const written = (await guard(
-          reassertScript.run(this.redis, [k.members(channel), k.connectionMembers(channel, connectionId)], args),
+          reassertScript.run(
+            this.redis,
+            [
+              k.members(channel),
+              k.connectionMembers(channel, connectionId),
+              k.presenceOrder(channel),
+              k.presenceVersion(channel),
+            ],
+            args,
+          ),
         )) as Buffer[];
         await guard(this.index(connectionId, channel));
         if (written.length === 0) continue;
@@ -250,13 +334,8 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   }
 
   private async removeFrom(channel: string, connectionId: string, timestamp: number): Promise<PresenceDiff> {
-    const k = this.keys;
     const flat = (await guard(
-      removeScript.run(
-        this.redis,
-        [k.members(channel), k.connectionMembers(channel, connectionId), k.departedMembers(channel, connectionId)],
-        [this.options.departedTtl],
-      ),
+      removeScript.run(this.redis, this.channelKeys(channel, connectionId), [this.options.departedTtl]),
     )) as Buffer[];
     const diff = emptyDiff();
     for (let i = 1; i < flat.length; i += 2) {
@@ -264,6 +343,18 @@ export class RedisPresenceStore implements ClusterPresenceStore {
       diff.left.push({ ...m, leave: { timestamp, data: m.data, encoding: m.encoding } });
     }
     return diff;
+  }
+
+  /** The keys the presence scripts change on one channel for one connection. */
+  private channelKeys(channel: string, connectionId: string): string[] {
+    const k = this.keys;
+    return [
+      k.members(channel),
+      k.connectionMembers(channel, connectionId),
+      k.departedMembers(channel, connectionId),
+      k.presenceOrder(channel),
+      k.presenceVersion(channel),
+    ];
   }
 
   /** Indexes that let a connection's, or a node's, members be found without scanning channels. */

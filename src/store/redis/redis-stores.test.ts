@@ -39,7 +39,13 @@ for (const topology of redisTopologies()) {
     return c;
   }
 
-  const presenceOptions = (nodeId: string) => ({ nodeId, memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000 });
+  const presenceOptions = (nodeId: string) => ({
+    nodeId,
+    memberTtl: 60_000,
+    connectionStateTtl: 60_000,
+    departedTtl: 120_000,
+    readPageSize: 3,
+  });
 
   runPresenceStoreContract({
     name: `redis ${topology}`,
@@ -181,7 +187,7 @@ for (const topology of redisTopologies()) {
         throw e;
       });
       // memberTtl 300 ms, grace 5 s: only the hold keeps the member until its LEAVE.
-      const options = { nodeId: 'node-a', memberTtl: 300, connectionStateTtl: 60_000, departedTtl: 120_000 };
+      const options = { nodeId: 'node-a', memberTtl: 300, connectionStateTtl: 60_000, departedTtl: 120_000, readPageSize: 3 };
       const owner = new RedisPresenceStore(a.command, keys, options);
       const reaper = new RedisPresenceStore((await clients(t)).command, keys, { ...options, nodeId: 'node-b' });
       directory.connected({ id: 'c1', key: 'c1!k', appId: 'app', clientId: 'alice', remainPresentFor: 5_000, msgSerial: 0 });

@@ -1,14 +1,18 @@
 -- Re-asserts one connection's members on one channel after Redis lost or may have lost them (restart, outage):
 -- writes each given member that is missing, and refreshes the TTL backstop. Members the connection no longer
 -- has locally (ARGV beyond the list) are not touched here: they are removed through the normal leave paths.
--- KEYS[1] members hash, KEYS[2] the connection's member set on this channel
+-- KEYS[1] members hash, KEYS[2] the connection's member set on this channel, KEYS[3] the members' entry order,
+-- KEYS[4] their version (lib/presence-order.lua)
 -- ARGV[1] TTL ms (only ever extended: lib/ttl.lua), then pairs memberKey, value
 -- Returns the memberKeys that had to be written back (others saw them leave: the caller broadcasts them again).
 local written = {}
 for i = 2, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then written[#written + 1] = ARGV[i] end
   redis.call('SADD', KEYS[2], ARGV[i])
+  -- A member written back enters the order anew; one the order lost (its key expired apart) is put back in it.
+  if not redis.call('ZSCORE', KEYS[3], ARGV[i]) then order_enter(KEYS[3], KEYS[4], ARGV[i], ARGV[1]) end
 end
 extend_ttl(KEYS[1], ARGV[1])
 extend_ttl(KEYS[2], ARGV[1])
+extend_ttl(KEYS[3], ARGV[1])
 return written

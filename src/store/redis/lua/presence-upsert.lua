@@ -1,6 +1,6 @@
 -- ENTER/UPDATE of one member, atomically with the member limit and the newness rules (lib/presence-newness.lua).
 -- KEYS[1] members hash, KEYS[2] the connection's member set on this channel, KEYS[3] the connection's departed
--- members on this channel
+-- members on this channel, KEYS[4] the members' entry order, KEYS[5] their version (lib/presence-order.lua)
 -- ARGV[1] memberKey, ARGV[2] value, ARGV[3] maxMembers, ARGV[4] re-entry id or '', ARGV[5] member TTL ms (backstop, only ever extended: lib/ttl.lua;
 -- owners refresh it), ARGV[6] connectionId, ARGV[7] departed-record TTL ms
 -- Returns {code} or {code, value}: 1 entered, 2 updated, 0 nothing to broadcast (stale), -1 member limit reached;
@@ -34,6 +34,7 @@ else
 end
 redis.call('HSET', KEYS[1], ARGV[1], value)
 redis.call('SADD', KEYS[2], ARGV[1])
+if result == 1 then order_enter(KEYS[4], KEYS[5], ARGV[1], ARGV[5]) else bump_version(KEYS[5], ARGV[5]) end
 extend_ttl(KEYS[1], ARGV[5])
 extend_ttl(KEYS[2], ARGV[5])
 if replaced then return { result, value } end
