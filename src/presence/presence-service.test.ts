@@ -9,14 +9,15 @@ import { ManualClock } from '../time/manual-clock.ts';
 import { emptyDiff, type PresenceMember } from './member.ts';
 import { PresenceService } from './presence-service.ts';
 
-async function serviceWithEvents() {
+async function serviceWithEvents(syncCacheMembers = 0) {
   const clock = new ManualClock();
   const broker = new MemoryBroker();
   const events: ProtocolMessage[] = [];
   broker.onEvent((e: ChannelEvent) => events.push(e.message));
   await broker.subscribe('app:room');
   const history = new MemoryHistoryStore(clock, { maxAge: 60_000, maxPerChannel: 100 });
-  return { service: new PresenceService(new MemoryPresenceStore(), broker, history, clock), events };
+  const service = new PresenceService(new MemoryPresenceStore(), broker, history, clock, undefined, syncCacheMembers);
+  return { service, events };
 }
 
 const member = (timestamp: number): PresenceMember => ({
@@ -48,4 +49,23 @@ test('members written back after the cluster lost them are announced as ENTER wi
     (events[0]?.presence ?? []).map((p) => [p.action, p.id, p.data]),
     [[PresenceAction.ENTER, 'c1:7:0', 'v7']],
   );
+});
+
+test('SYNC pages of an unchanged set are reused, for that channel name only; any change makes new ones', async () => {
+  const { service } = await serviceWithEvents(100);
+  for (let i = 0; i < 5; i++) {
+    await service.store.upsert('app:room', { id: `c${i}:1:0`, clientId: `u${i}`, connectionId: `c${i}`, timestamp: i }, 10);
+  }
+  const first = await service.currentSync('app:room', 'room', 2);
+  assert.deepEqual(
+    first.map((p) => p.presence?.length),
+    [2, 2, 1],
+  );
+  assert.equal(await service.currentSync('app:room', 'room', 2), first, 'the same page objects (encoded once)');
+  assert.notEqual(await service.currentSync('app:room', '[?filter]room', 2), first, 'another name gets its own pages');
+  await service.store.upsert('app:room', { id: 'c0:2:0', clientId: 'u0', connectionId: 'c0', data: 'new', timestamp: 9 }, 10);
+  const after = await service.currentSync('app:room', 'room', 2);
+  assert.notEqual(after, first);
+  assert.equal(after.flatMap((p) => p.presence ?? []).find((m) => m.clientId === 'u0')?.data, 'new');
+  assert.deepEqual(await service.currentSync('app:nobody', 'nobody', 2), []);
 });

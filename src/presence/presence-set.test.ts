@@ -202,3 +202,21 @@ test('newness: ids of other shapes or connections never count as stale', () => {
   assert.equal(set.upsert(op('alice', 'c1', 1, 'v1')).updated.length, 1);
   assert.equal(set.upsert(op('alice', 'c1', 2, 'v2'), Infinity, 'other:99:0').updated.length, 1);
 });
+
+test('paging by entry stamp stays in entry order across removals that compact the order', () => {
+  const set = new PresenceSet();
+  for (let i = 0; i < 200; i++) set.upsert({ id: `c:${i}:0`, clientId: `u${i}`, connectionId: 'c', timestamp: i });
+  for (let i = 0; i < 200; i++) if (i % 4 !== 0) set.leave(`u${i}`, 'c', { timestamp: 1 });
+  const seen: string[] = [];
+  let after = 0;
+  for (;;) {
+    const page = set.page(after, 7);
+    seen.push(...page.members.map((m) => m.clientId));
+    if (page.next === undefined) break;
+    after = page.next;
+  }
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 50 }, (_, i) => `u${i * 4}`),
+  );
+});
