@@ -1,3 +1,5 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 /** What a bench child process reports about itself over IPC. */
 export interface ProcessStats {
   pid: number;
@@ -19,7 +21,15 @@ export function ownStats(): ProcessStats {
  * crashed harness never leaves servers or load behind.
  */
 export function serveStats(): void {
+  // The longest event-loop stall since the last `loopReset`: what any other client of this process waited at worst.
+  const loop = monitorEventLoopDelay({ resolution: 2 });
+  loop.enable();
   process.on('message', (msg: { op?: string; id?: number }) => {
+    if (msg.op === 'loopReset') {
+      loop.reset();
+      process.send?.({ id: msg.id, result: {} });
+    }
+    if (msg.op === 'loopMax') process.send?.({ id: msg.id, result: { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 } });
     if (msg.op === 'stats') process.send?.({ id: msg.id, result: ownStats() });
     if (msg.op === 'gc') {
       (globalThis as { gc?: () => void }).gc?.();

@@ -4,6 +4,7 @@ import { BenchContext, type BenchOptions, type Row } from './context.ts';
 import { machine, markdownTable, textTable } from './report.ts';
 import './scenarios/storm.ts';
 import './scenarios/sync.ts';
+import './scenarios/big-sync.ts';
 import './scenarios/idle.ts';
 import './scenarios/leave.ts';
 import './scenarios/fanout.ts';

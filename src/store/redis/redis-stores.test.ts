@@ -140,6 +140,26 @@ for (const topology of redisTopologies()) {
     });
   });
 
+  describe(`RedisPresenceStore (${topology}): a set without its entry order`, { skip: skipAll }, () => {
+    it('is read whole by HSCAN until its owner re-asserts it, then paged in order again', async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const c = await clients(t);
+      const owner = new RedisPresenceStore(c.command, keys, presenceOptions('node-a'));
+      for (let i = 0; i < 10; i++) {
+        await owner.upsert('app:old', { id: `c1:${i}:0`, clientId: `u${i}`, connectionId: 'c1', timestamp: i }, 100);
+      }
+      // As a set written before the order existed (or whose order key was lost) looks.
+      await c.command.del(keys.presenceOrder('app:old'));
+      assert.equal((await owner.members('app:old')).length, 10);
+      await owner.reassert(new Set(['c1']), 20);
+      const pages = [await owner.page('app:old', undefined, 6)];
+      pages.push(await owner.page('app:old', pages[0]?.next, 6));
+      assert.equal(pages.flatMap((p) => p.members).length, 10);
+      assert.equal(pages[1]?.next, undefined);
+      assert.equal((await owner.members('app:old')).length, 10);
+    });
+  });
+
   describe(`RedisBroker (${topology}): retransmitted publishes`, { skip: skipAll }, () => {
     it("a msgSerial at or below the connection's high-water on the channel is delivered once, overtaken ones too", async (t) => {
       const keys = new RedisKeys(redis.prefix(t));
