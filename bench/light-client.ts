@@ -106,6 +106,20 @@ export interface LightClientOptions {
 
 const LEAN_ITEM: LightPresenceItem = { action: 1, clientId: '', connectionId: '' };
 
+/**
+ * Member keys shared by every lean client of this process: one string per member rather than one per member per
+ * client. In a storm of N clients a process holds N² / workers entries; with a key string each, old-space GC spent
+ * more time marking them than the clients spent decoding frames.
+ */
+const sharedKeys = new Map<string, Map<string, string>>();
+function sharedKey(clientId: string, connectionId: string): string {
+  let byConnection = sharedKeys.get(clientId);
+  if (!byConnection) sharedKeys.set(clientId, (byConnection = new Map()));
+  let key = byConnection.get(connectionId);
+  if (key === undefined) byConnection.set(connectionId, (key = `${clientId}:${connectionId}`));
+  return key;
+}
+
 export type FrameListener = (message: Wire, at: number) => void;
 
 /** See the module comment. Events are delivered through `onPresence`, `onMessage` and `onFrame` hooks. */
@@ -335,7 +349,7 @@ export class LightClient {
       if (item.id === undefined && m.id !== undefined) item.id = `${m.id}:${i}`;
       if (item.timestamp === undefined) item.timestamp = m.timestamp;
       if (item.action === 3) {
-        const key = `${item.clientId}:${item.connectionId}`;
+        const key = this.keyOf(item);
         const had = view.members.delete(key);
         view.residual?.delete(key);
         if (had) this.onPresence?.(name, item, at, false);
@@ -343,9 +357,19 @@ export class LightClient {
     }
   }
 
+  private keyOf(item: LightPresenceItem): string {
+    return this.options.lean ? sharedKey(item.clientId, item.connectionId) : `${item.clientId}:${item.connectionId}`;
+  }
+
   private put(name: string, view: ChannelView, item: LightPresenceItem, at: number, sync: boolean): void {
-    const key = `${item.clientId}:${item.connectionId}`;
+    const key = this.keyOf(item);
     view.residual?.delete(key);
+    // Lean members keep no id, so the lookup could never silence an event: skipped (one hash lookup per item).
+    if (this.options.lean) {
+      view.members.set(key, LEAN_ITEM);
+      this.onPresence?.(name, item, at, sync);
+      return;
+    }
     const existing = view.members.get(key);
     view.members.set(key, this.options.lean ? LEAN_ITEM : item);
     // Like the SDK: a SYNC item for a member already known and unchanged emits nothing.
