@@ -16,6 +16,8 @@ export interface BenchOptions {
   serverCpu?: number;
   /** Scenario names to run (all when empty). */
   only: string[];
+  /** Clients of the cross-node storm (`--clients`); its own default when undefined. */
+  clients?: number;
 }
 
 /** One line of the results table. */

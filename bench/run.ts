@@ -19,12 +19,13 @@ import { scenarios } from './scenarios/registry.ts';
 
 /**
  * `npm run bench [-- --quick] [--only storm,sync] [--format json|msgpack] [--sizes 1000,2000] [--cpu-prof]
- * [--no-pin] [--out FILE]`: runs the registered scenarios, prints the table, and (full runs, or with --out) writes
+ * [--no-pin] [--clients N] [--out FILE]`: runs the registered scenarios, prints the table, and (full runs, or with --out) writes
  * it with the command and machine details to docs/benchmarks.md.
  */
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    clients: { type: 'string' },
     only: { type: 'string', default: '' },
     format: { type: 'string', default: 'msgpack' },
     sizes: { type: 'string' },
@@ -40,6 +41,7 @@ const options: BenchOptions = {
   cpuProf: values['cpu-prof'] ? 'bench/profiles' : undefined,
   serverCpu: values['no-pin'] ? undefined : 1,
   only: (values.only ?? '').split(',').filter(Boolean),
+  clients: values.clients ? Number(values.clients) : undefined,
 };
 if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
@@ -72,7 +74,8 @@ for (const scenario of scenarios()) {
 const elapsed = ((Date.now() - started.getTime()) / 1000).toFixed(0);
 console.log(`\n${textTable(rows)}\n\ntotal ${elapsed} s`);
 
-const out = values.out ?? (options.quick || options.only.length > 0 || values.sizes ? undefined : 'docs/benchmarks.md');
+const out =
+  values.out ?? (options.quick || options.only.length > 0 || values.sizes || values.clients ? undefined : 'docs/benchmarks.md');
 if (out) {
   // Hand-written notes (from the "## Notes" heading on) survive a re-run; the table above them is replaced.
   let notes = '';

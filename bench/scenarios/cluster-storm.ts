@@ -45,6 +45,30 @@ async function clusterStorm(ctx: BenchContext, redisUrl: string, nodes: number, 
 /** 1-node storm time by Redis kind and client count, kept across sizes so the 2- and 3-node rows can give a ratio. */
 const baseline = new Map<string, number>();
 
+/** The same storm on one in-memory node (no Redis), the one-node run the cluster is measured against. */
+async function memoryStorm(ctx: BenchContext, clients: number): Promise<number> {
+  try {
+    const [server, workers] = await Promise.all([ctx.startServer(), ctx.startWorkers(2)]);
+    const counts = split(clients, workers.length);
+    await Promise.all(
+      workers.map((w, i) =>
+        w.request('open', {
+          port: server.port,
+          key: BENCH_KEY,
+          format: ctx.options.format,
+          prefix: `m${i}-`,
+          count: counts[i],
+          raw: false,
+          channel: CHANNEL,
+        }),
+      ),
+    );
+    return (await storm(workers, counts, clients, CHANNEL)).ms;
+  } finally {
+    await ctx.stopAll();
+  }
+}
+
 /**
  * 8. Cross-node presence storm (issue 8): N clients on one channel spread over 1, 2 or 3 nodes (Redis mode), all
  * entering at once; time until every client holds all N members and member-events/s (N² events), against the same
@@ -56,7 +80,7 @@ register({
   title: '8 cross-node presence storm (Redis)',
   sizes: { quick: [3], full: [1, 2, 3] },
   async run(ctx, n) {
-    const clients = ctx.options.quick ? 100 : 500;
+    const clients = ctx.options.clients ?? (ctx.options.quick ? 100 : 500);
     const rows: Row[] = [];
     const byKind = new Map<RedisKind, number>();
     for (const kind of REDIS_KINDS) {
@@ -86,6 +110,16 @@ register({
       } finally {
         for (const stop of stops) await stop();
       }
+    }
+    // At one node, also the storm on one in-memory node: what Redis costs a node (`--clients 2000`: issue 16).
+    if (n === 1) {
+      const memory = await memoryStorm(ctx, clients);
+      const single = byKind.get('single');
+      rows.unshift({
+        scenario: '8 cross-node presence storm (memory)',
+        size: `1 node, N=${clients}`,
+        result: `${fmtMs(memory)}, ${fmtRate((clients * clients * 1000) / memory)} member-events${single === undefined ? '' : `; one Redis/memory rate = ${(memory / single).toFixed(2)}`}`,
+      });
     }
     return rows;
   },

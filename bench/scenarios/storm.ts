@@ -88,7 +88,9 @@ register({
       await ctx.stopAll();
       return { result, usage };
     };
-    const { result: c, usage: cuse } = await relayRun([]);
+    // One frame per event is 4 million frames at N=2,000 (about 100 s on this machine) and no fair comparison:
+    // from there on only the batching ceiling runs.
+    const perEvent = n < 2000 ? await relayRun([]) : undefined;
     // The honest ceiling: a relay that also batches presence in the server's window (see ceiling-server.ts).
     const { presenceBatchWindow, presenceBatchMaxItems } = DEFAULT_CONFIG;
     const { result: b, usage: buse } = await relayRun([
@@ -105,8 +107,8 @@ register({
     const ours = await storm(workers, counts, n, channel);
     const use = await ctx.since(m, server.child, workers);
 
-    const ratio = c.ms / ours.ms;
-    const target = n === 1000 ? `< 5 s: ${ours.ms < 5000 ? 'yes' : 'NO'}` : n === 2000 ? 'completes: yes' : undefined;
+    const target =
+      n === 1000 ? `< 5 s: ${ours.ms < 5000 ? 'yes' : 'NO'}` : n === 2000 ? `< 4 s: ${ours.ms < 4000 ? 'yes' : 'NO'}` : undefined;
     return [
       {
         scenario: '1 presence storm',
@@ -116,13 +118,15 @@ register({
         server: use.server,
         load: use.load,
       },
-      {
-        scenario: '6 ceiling (storm)',
-        size: `N=${n}`,
-        result: `${fmtMs(c.ms)}, ${fmtRate((events * 1000) / c.ms)}; ours/ceiling = ${ratio.toFixed(2)}`,
-        server: cuse.server,
-        load: cuse.load,
-      },
+      perEvent
+        ? {
+            scenario: '6 ceiling (storm)',
+            size: `N=${n}`,
+            result: `${fmtMs(perEvent.result.ms)}, ${fmtRate((events * 1000) / perEvent.result.ms)}; ours/ceiling = ${(perEvent.result.ms / ours.ms).toFixed(2)}`,
+            server: perEvent.usage.server,
+            load: perEvent.usage.load,
+          }
+        : { scenario: '6 ceiling (storm)', size: `N=${n}`, result: 'not run at N ≥ 2,000 (one frame per event)' },
       {
         scenario: '6b batching ceiling (storm)',
         size: `N=${n}`,
