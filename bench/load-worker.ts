@@ -248,8 +248,12 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
       ),
     );
     const frames = clients.reduce((n, c) => n + c.frames, 0);
-    const short = clients.filter((c) => c.channel(a.channel).members.size < a.expect).length;
-    return { doneAt, frames, short };
+    const shortOnes = clients.filter((c) => c.channel(a.channel).members.size < a.expect);
+    const short = shortOnes.length;
+    // Why they fell short: their socket closed (the server dropped them), or they hold fewer members.
+    const closed = shortOnes.filter((c) => c.closed).length;
+    const fewest = Math.min(a.expect, ...shortOnes.map((c) => c.channel(a.channel).members.size));
+    return { doneAt, frames, short, closed, fewest };
   },
 
   /** Enters `members` clientIds spread over this worker's clients, `perMessage` items per PRESENCE. */

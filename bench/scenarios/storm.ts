@@ -54,13 +54,22 @@ export async function storm(
   );
   const results = await withTimeout(
     Promise.all(
-      workers.map((w) => w.request<{ doneAt: number; frames: number; short: number }>('waitMembers', { channel, expect: n })),
+      workers.map((w) =>
+        w.request<{ doneAt: number; frames: number; short: number; closed: number; fewest: number }>('waitMembers', {
+          channel,
+          expect: n,
+        }),
+      ),
     ),
     300_000,
     `storm of ${n}`,
   );
   const short = results.reduce((s, r) => s + r.short, 0);
-  if (short > 0) throw new Error(`${short} clients never saw all ${n} members`);
+  if (short > 0) {
+    const closed = results.reduce((s, r) => s + r.closed, 0);
+    const fewest = Math.min(...results.map((r) => r.fewest));
+    throw new Error(`${short} clients never saw all ${n} members (${closed} of them closed; fewest held ${fewest})`);
+  }
   return { ms: Math.max(...results.map((r) => r.doneAt)) - t0, frames: results.reduce((s, r) => s + r.frames, 0) };
 }
 
