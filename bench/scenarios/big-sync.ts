@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as Ably from 'ably';
 import { Redis } from 'ioredis';
 import { channelKey } from '../../src/channel/channel-name.ts';
 import type { ServerOptions } from '../../src/server/create-server.ts';
@@ -67,6 +68,44 @@ async function joins(ctx: BenchContext, worker: Child, server: Server, tag: stri
   };
 }
 
+/**
+ * The official SDK as the issue states it: a fresh `ably` client's `presence.get()` on `port` (attach + whole
+ * SYNC + the SDK's own processing), in this harness process.
+ */
+async function sdkGet(port: number, expect: number): Promise<number> {
+  const client = new Ably.Realtime({ key: BENCH_KEY, endpoint: 'localhost', port, tls: false, logLevel: 0, clientId: 'sdk' });
+  try {
+    await client.connection.once('connected');
+    const t0 = performance.now();
+    const members = await client.channels.get(CHANNEL).presence.get();
+    const ms = performance.now() - t0;
+    if (members.length !== expect) throw new Error(`SDK get() saw ${members.length} of ${expect}`);
+    return ms;
+  } finally {
+    client.close();
+  }
+}
+
+/** REST `GET /channels/{ch}/presence?limit=1000` followed through Link rel=next to the end: time and requests. */
+async function restPages(port: number, expect: number): Promise<{ ms: number; requests: number }> {
+  const auth = `Basic ${Buffer.from(BENCH_KEY).toString('base64')}`;
+  const seen = new Set<string>();
+  let path: string | undefined = `/channels/${CHANNEL}/presence?limit=1000`;
+  let requests = 0;
+  const t0 = performance.now();
+  while (path) {
+    const res: Response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: auth } });
+    const items = (await res.json()) as Array<{ clientId: string; connectionId: string }>;
+    requests++;
+    for (const m of items) seen.add(`${m.clientId}:${m.connectionId}`);
+    const next: string | undefined = /<\.\/presence(\?[^>]*)>; rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+    path = next ? `/channels/${CHANNEL}/presence${next}` : undefined;
+  }
+  const ms = performance.now() - t0;
+  if (seen.size !== expect) throw new Error(`REST paging saw ${seen.size} of ${expect}`);
+  return { ms, requests };
+}
+
 const heapPerMember = (before: number, after: number, m: number) => `${((after - before) / m).toFixed(0)} B`;
 
 /** One in-memory node: M members, then late joiners. */
@@ -82,6 +121,8 @@ async function memoryRun(ctx: BenchContext, m: number): Promise<Row[]> {
   const mark = await ctx.mark(server.child, [worker]);
   const j = await joins(ctx, worker, server, 'mem', m);
   const use = await ctx.since(mark, server.child, [worker]);
+  const sdk = await sdkGet(server.port, m);
+  const rest = await restPages(server.port, m);
   return [
     {
       scenario: '12 big sync, memory (1 node)',
@@ -90,6 +131,11 @@ async function memoryRun(ctx: BenchContext, m: number): Promise<Row[]> {
       target: `cold < 1 s: ${j.cold.ms < 1000 ? 'yes' : 'NO'}`,
       server: use.server,
       load: use.load,
+    },
+    {
+      scenario: '12 big sync, memory (1 node)',
+      size: `M=${m}, ably SDK`,
+      result: `presence.get() (pages reused) ${fmtMs(sdk)}; REST paging (limit 1000) ${fmtMs(rest.ms)} in ${rest.requests} requests`,
     },
   ];
 }
@@ -132,6 +178,12 @@ async function clusterRun(ctx: BenchContext, m: number): Promise<Row[]> {
     const j2 = await joins(ctx, w2, n2, 'n2', m);
     const use = await ctx.since(mark, n2.child, [w2]);
     const j0 = await joins(ctx, w2, n0, 'n0', m);
+    // Restarted once more, for the SDK: its first get() reads the set from Redis, the second reuses the pages.
+    await n2.child.stop();
+    const n2b = await ctx.startServer(options);
+    const sdkCold = await sdkGet(n2b.port, m);
+    const sdkWarm = await sdkGet(n2b.port, m);
+    const rest = await restPages(n2b.port, m);
 
     const key = new RedisKeys(prefix).members(channelKey('bench', CHANNEL));
     const loop = monitorEventLoopDelay({ resolution: 2 });
@@ -156,6 +208,12 @@ async function clusterRun(ctx: BenchContext, m: number): Promise<Row[]> {
         size: `M=${m}, joiner on entering node`,
         result: j0.result,
         target: `cold < 1 s: ${j0.cold.ms < 1000 ? 'yes' : 'NO'}`,
+      },
+      {
+        scenario: '12 big sync, cluster (3 nodes, Redis)',
+        size: `M=${m}, ably SDK on restarted node`,
+        result: `presence.get(): cold ${fmtMs(sdkCold)}, warm ${fmtMs(sdkWarm)}; REST paging (limit 1000) ${fmtMs(rest.ms)} in ${rest.requests} requests`,
+        target: `cold < 1 s: ${sdkCold < 1000 ? 'yes' : 'NO'}`,
       },
       {
         scenario: '12 big sync, cluster cost per member',
