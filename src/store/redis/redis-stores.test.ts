@@ -158,6 +158,21 @@ for (const topology of redisTopologies()) {
       assert.equal(pages[1]?.next, undefined);
       assert.equal((await owner.members('app:old')).length, 10);
     });
+
+    it('a quiet set whose version ran out gets a new one at its next re-assertion, never an old value', async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const c = await clients(t);
+      const owner = new RedisPresenceStore(c.command, keys, presenceOptions('node-a'));
+      await owner.upsert('app:quiet', { id: 'c1:1:0', clientId: 'u', connectionId: 'c1', timestamp: 1 }, 100);
+      const before = await owner.version('app:quiet');
+      await c.command.del(keys.presenceVersion('app:quiet'));
+      assert.equal(await owner.version('app:quiet'), undefined, 'no version: nothing may be reused');
+      await owner.reassert(new Set(['c1']), 2);
+      const after = await owner.version('app:quiet');
+      assert.ok(after !== undefined && after !== before, `${before} then ${after}`);
+      await owner.reassert(new Set(['c1']), 3);
+      assert.equal(await owner.version('app:quiet'), after, 'an unchanged set keeps its version');
+    });
   });
 
   describe(`RedisBroker (${topology}): retransmitted publishes`, { skip: skipAll }, () => {

@@ -15,4 +15,6 @@ end
 extend_ttl(KEYS[1], ARGV[1])
 extend_ttl(KEYS[2], ARGV[1])
 extend_ttl(KEYS[3], ARGV[1])
+-- A quiet set keeps its version (nodes reuse SYNC pages by it); one that ran out gets a new, never-used value.
+if redis.call('EXISTS', KEYS[4]) == 0 then bump_version(KEYS[4], ARGV[1]) else extend_ttl(KEYS[4], ARGV[1]) end
 return written

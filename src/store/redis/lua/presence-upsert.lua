@@ -35,6 +35,8 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], value)
 redis.call('SADD', KEYS[2], ARGV[1])
 if result == 1 then order_enter(KEYS[4], KEYS[5], ARGV[1], ARGV[5]) else bump_version(KEYS[5], ARGV[5]) end
+-- The order lives as long as the members hash (an update refreshes both).
+extend_ttl(KEYS[4], ARGV[5])
 extend_ttl(KEYS[1], ARGV[5])
 extend_ttl(KEYS[2], ARGV[5])
 if replaced then return { result, value } end
