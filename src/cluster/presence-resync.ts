@@ -1,5 +1,5 @@
 import type { Node } from '../node/node.ts';
-import { Flag } from '../protocol/index.ts';
+import { Flag, type ProtocolMessage } from '../protocol/index.ts';
 
 /**
  * Sends every local presence subscriber a fresh SYNC of its channel, read from the shared store; resolves with how
@@ -18,11 +18,16 @@ export async function resyncPresence(node: Node): Promise<number> {
         (att) => att.state === 'attached' && !att.derived && att.modes & Flag.PRESENCE_SUBSCRIBE && att.connection.transport,
       );
     if (subscribers().length === 0) continue;
-    const members = await node.presence.store.members(key);
-    // Read again after the await: attachments may have come or gone meanwhile.
+    // One SYNC per channel name, shared by its subscribers (encoded once per format); an empty set still gets one
+    // empty page, which ends the sync and so drops every member the clients held.
+    const pages = new Map<string, readonly ProtocolMessage[]>();
     for (const att of subscribers()) {
-      for (const page of node.presence.syncPages(att.name, members, node.config.syncPageSize)) att.connection.send(page);
+      if (pages.has(att.name)) continue;
+      const sync = await node.presence.currentSync(key, att.name, node.config.syncPageSize);
+      pages.set(att.name, sync.length > 0 ? sync : node.presence.syncPages(att.name, [], node.config.syncPageSize));
     }
+    // Read again after the awaits: attachments may have come or gone meanwhile.
+    for (const att of subscribers()) for (const page of pages.get(att.name) ?? []) att.connection.sendShared(page);
     channels++;
   }
   return channels;
