@@ -125,7 +125,7 @@ async function memoryRun(ctx: BenchContext, m: number): Promise<Row[]> {
   const rest = await restPages(server.port, m);
   return [
     {
-      scenario: '12 big sync, memory (1 node)',
+      scenario: '13 big sync, memory (1 node)',
       size: `M=${m}`,
       result: `${j.result}; heap ${heapPerMember(idle.heapUsed, full.heapUsed, m)}/member; entered in ${fmtMs(populateMs)}`,
       target: `cold < 1 s: ${j.cold.ms < 1000 ? 'yes' : 'NO'}`,
@@ -133,7 +133,7 @@ async function memoryRun(ctx: BenchContext, m: number): Promise<Row[]> {
       load: use.load,
     },
     {
-      scenario: '12 big sync, memory (1 node)',
+      scenario: '13 big sync, memory (1 node)',
       size: `M=${m}, ably SDK`,
       result: `presence.get() (pages reused) ${fmtMs(sdk)}; REST paging (limit 1000) ${fmtMs(rest.ms)} in ${rest.requests} requests`,
     },
@@ -196,7 +196,7 @@ async function clusterRun(ctx: BenchContext, m: number): Promise<Row[]> {
     const redisPer = (redisAfter - redisBefore) / m;
     return [
       {
-        scenario: '12 big sync, cluster (3 nodes, Redis)',
+        scenario: '13 big sync, cluster (3 nodes, Redis)',
         size: `M=${m}, joiner on restarted node`,
         result: `${j2.result}; entered through 2 nodes in ${fmtMs(populateMs)}`,
         target: `cold < 1 s: ${j2.cold.ms < 1000 ? 'yes' : 'NO'}`,
@@ -204,24 +204,24 @@ async function clusterRun(ctx: BenchContext, m: number): Promise<Row[]> {
         load: use.load,
       },
       {
-        scenario: '12 big sync, cluster (3 nodes, Redis)',
+        scenario: '13 big sync, cluster (3 nodes, Redis)',
         size: `M=${m}, joiner on entering node`,
         result: j0.result,
         target: `cold < 1 s: ${j0.cold.ms < 1000 ? 'yes' : 'NO'}`,
       },
       {
-        scenario: '12 big sync, cluster (3 nodes, Redis)',
+        scenario: '13 big sync, cluster (3 nodes, Redis)',
         size: `M=${m}, ably SDK on restarted node`,
         result: `presence.get(): cold ${fmtMs(sdkCold)}, warm ${fmtMs(sdkWarm)}; REST paging (limit 1000) ${fmtMs(rest.ms)} in ${rest.requests} requests`,
         target: `cold < 1 s: ${sdkCold < 1000 ? 'yes' : 'NO'}`,
       },
       {
-        scenario: '12 big sync, cluster cost per member',
+        scenario: '13 big sync, cluster cost per member',
         size: `M=${m}`,
         result: `Redis ${redisPer.toFixed(0)} B/member (used_memory ${fmtMb(redisBefore)} → ${fmtMb(redisAfter)}); entering node heap ${heapPerMember(heapBefore.heapUsed, heapAfter.heapUsed, half)}/member it owns`,
       },
       {
-        scenario: '12 baseline: one HGETALL (before)',
+        scenario: '13 baseline: one HGETALL (before)',
         size: `M=${m}`,
         result: `${fmtMs(hgetallMs)} for the reply alone (no decoding); client's longest loop stall ${fmtMs(loop.max / 1e6)}`,
       },
@@ -234,13 +234,13 @@ async function clusterRun(ctx: BenchContext, m: number): Promise<Row[]> {
 }
 
 /**
- * 12. Big rooms (issue 16): a late joiner's SYNC of M members (100,000 in full runs), in memory on one node and
+ * 13. Big rooms (issue 16): a late joiner's SYNC of M members (100,000 in full runs), in memory on one node and
  * over Redis with three nodes, with the cost per member (heap; Redis used_memory) and the longest event-loop
  * stall of the serving node during the read.
  */
 register({
   name: 'big-sync',
-  title: '12 big sync',
+  title: '13 big sync',
   sizes: { quick: [20_000], full: [100_000] },
   async run(ctx, m) {
     const rows = await memoryRun(ctx, m);
