@@ -44,11 +44,18 @@ for (const [topology, redis] of backends) {
       const victim = await redis.masterFor(`${prefix}pm:{testapp:${channelName}}`);
       const down = nodes.map((n) => linkIs(n, false));
       const up = nodes.map((n) => linkIs(n, true));
+      // Each node's link state as last announced: on a fast failover (or a slow machine) a node can be back before
+      // the readiness request is answered, and then 200 is right. While its link is down it must answer 503.
+      const linkUp = new Map<TestServer, boolean>(nodes.map((n) => [n, true]));
+      for (const n of nodes) n.server.node.events.on('cluster-link', (state: boolean) => linkUp.set(n, state));
       const crashedAt = performance.now();
       await redis.crash(victim);
       await Promise.all(down);
       const downAfter = performance.now() - crashedAt;
-      for (const n of nodes) assert.equal(await ready(n), 503, 'unready while the shard fails over');
+      for (const n of nodes) {
+        const status = await ready(n);
+        if (!linkUp.get(n)) assert.equal(status, 503, 'unready while the shard fails over');
+      }
 
       // Churn during the failover: 3 members' clients leave for good (their LEAVEs cannot reach Redis now).
       for (const i of [2, 5, 7]) {
