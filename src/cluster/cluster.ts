@@ -46,6 +46,7 @@ export class Cluster {
   private resyncWanted = false;
   /** Holds live channel events from a subscription's loss until what was missed meanwhile is replayed. */
   private readonly missed: MissedMessages;
+  private replaying = false;
 
   constructor(private readonly d: ClusterDeps) {
     this.missed = new MissedMessages(d.node);
@@ -93,6 +94,7 @@ export class Cluster {
 
   /** One pass; skipped when the previous one is still running (but the heartbeat is not) or the link is down. */
   tick(): void {
+    this.replayMissed();
     if (!this.d.link.isUp()) return;
     if (this.busy) {
       // A re-assert pass is one round trip after another per member and can outlast nodeDownTimeout on a node with
@@ -110,18 +112,32 @@ export class Cluster {
       });
   }
 
+  /**
+   * Replays what local subscribers missed while a subscription was down, once the link is up; retried every tick
+   * until it succeeds. Apart from the pass: every channel's live events wait for it, and the heartbeats must not
+   * (a pass that outlasts nodeDownTimeout gets this node reaped).
+   */
+  private replayMissed(): void {
+    if (this.replaying || !this.missed.suspended || !this.d.link.isUp()) return;
+    this.replaying = true;
+    this.missed
+      .replay()
+      .then((r) =>
+        this.d.node.logger.info(
+          { nodeId: this.nodeId, ...r },
+          `cluster: replayed ${r.replayed} missed messages on ${r.channels} channels; ${r.lost} attachments lost continuity`,
+        ),
+      )
+      .catch((err) => this.d.node.logger.error({ err }, 'cluster: replaying missed messages failed; retrying'))
+      .finally(() => {
+        this.replaying = false;
+      });
+  }
+
   private async pass(): Promise<void> {
     const { clock, config, registry, store } = this.d;
     const now = clock.now();
     await registry.beat(this.nodeId, now);
-    if (this.missed.suspended) {
-      // First: every channel's live events wait for it.
-      const r = await this.missed.replay();
-      this.d.node.logger.info(
-        { nodeId: this.nodeId, ...r },
-        `cluster: replayed ${r.replayed} missed messages on ${r.channels} channels; ${r.lost} attachments lost continuity`,
-      );
-    }
     if (this.reassertWanted || now - this.lastReassert >= config.memberTtl / 3) {
       this.reassertWanted = false;
       this.lastReassert = now;

@@ -6,6 +6,15 @@ import { Action, Flag, type ProtocolMessage } from '../protocol/index.ts';
 import type { ChannelEvent } from '../store/broker.ts';
 import { type ChannelSerial, formatSerial, parseSerial } from '../store/serial.ts';
 
+/** Channels read from Redis at once during a replay (live events of every channel wait until theirs is done). */
+const CONCURRENCY = 16;
+
+/**
+ * Most live events held per channel: past it the oldest are let go (the replay reads them back from history,
+ * unless they were ephemeral), so a long outage cannot grow memory without bound.
+ */
+const MAX_HELD = 10_000;
+
 /** What one replay did: channels replayed, and attachments told their continuity was lost. */
 export interface ReplayResult {
   channels: number;
@@ -54,8 +63,8 @@ export class MissedMessages {
     node.intercept = (event) => {
       if (!this.holding) return false;
       const held = this.holding.get(event.channel);
-      if (held) held.push(event);
-      else this.holding.set(event.channel, [event]);
+      if (!held) this.holding.set(event.channel, [event]);
+      else if (held.push(event) > MAX_HELD) held.shift();
       return true;
     };
   }
@@ -80,12 +89,15 @@ export class MissedMessages {
     if (!this.holding) return result;
     const losses = this.losses;
     const done = new Set<string>();
-    for (;;) {
-      const key = this.nextChannel(done);
-      if (key === undefined) break;
-      done.add(key);
-      await this.replayChannel(key, result);
-    }
+    const worker = async () => {
+      for (let key = this.nextChannel(done); key !== undefined; key = this.nextChannel(done)) {
+        done.add(key);
+        await this.replayChannel(key, result);
+      }
+    };
+    // Every worker ends before this does (a failed channel stops only its own worker): no replay overlaps another.
+    const failed = (await Promise.allSettled(Array.from({ length: CONCURRENCY }, worker))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     if (losses !== this.losses || !this.holding) return result;
     // Channels replayed earlier may have received events since: they follow, in order.
     const rest = this.holding;
