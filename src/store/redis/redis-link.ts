@@ -24,6 +24,8 @@ export class RedisLink implements ClusterLink {
   private commandReady = false;
   private subscribed: boolean;
   private shardsOk = true;
+  /** Redis Cluster: un-wedges the sharded subscribers if they are stuck (see shard-subscribers.ts). */
+  private checkShards: (() => void) | undefined;
 
   constructor(clients: RedisClients) {
     const { command, subscriber } = clients;
@@ -51,7 +53,7 @@ export class RedisLink implements ClusterLink {
       this.subscribed = true;
       this.update();
     };
-    if (clients.kind === 'cluster') watchShardSubscribers(subscriber as Cluster, lost, restored);
+    if (clients.kind === 'cluster') this.checkShards = watchShardSubscribers(subscriber as Cluster, lost, restored);
     else {
       // The first connection has nothing to restore (subscriptions are made once it is up).
       let first = true;
@@ -93,6 +95,7 @@ export class RedisLink implements ClusterLink {
   /** The result of a shard health check (Redis Cluster only); a failing shard takes the link down until it recovers. */
   probe(shardsOk: boolean): void {
     this.shardsOk = shardsOk;
+    this.checkShards?.();
     this.update();
   }
 

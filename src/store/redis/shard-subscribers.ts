@@ -7,7 +7,11 @@ import type { Cluster, Redis } from 'ioredis';
  * is trusted alone.
  */
 interface SubscriberGroupInternals {
-  shardedSubscribers?: { shardedSubscribers?: Map<string, { getInstance(): Redis | null }> };
+  shardedSubscribers?: {
+    shardedSubscribers?: Map<string, { getInstance(): Redis | null }>;
+    /** Set while a reset runs; later resets wait for it (see {@link watchShardSubscribers}'s `check`). */
+    isResetting?: boolean;
+  };
 }
 
 /** The live connections of a Cluster client's sharded subscribers (those ever connected: idle shards hold no channel). */
@@ -30,9 +34,10 @@ export function shardSubscriberConnections(subscriber: Cluster): Redis[] {
  * (ioredis sends those before announcing `subscribersReady`; a PING's answer follows theirs on the same
  * connection), and the client is ready. A check that a new loss overtakes is discarded.
  */
-export function watchShardSubscribers(subscriber: Cluster, lost: () => void, restored: () => void): void {
+export function watchShardSubscribers(subscriber: Cluster, lost: () => void, restored: () => void): () => void {
   let generation = 0;
   let verified = 0;
+  let stuckSince: number | undefined;
   const settle = () => {
     if (verified === generation && subscriber.status === 'ready') restored();
   };
@@ -49,6 +54,7 @@ export function watchShardSubscribers(subscriber: Cluster, lost: () => void, res
   subscriber.on('end', onLost);
   subscriber.on('ready', settle);
   subscriber.on('subscribersReady', () => {
+    stuckSince = undefined;
     const checked = generation;
     Promise.all(shardSubscriberConnections(subscriber).map((redis) => redis.ping())).then(
       () => {
@@ -60,4 +66,25 @@ export function watchShardSubscribers(subscriber: Cluster, lost: () => void, res
       () => {},
     );
   });
+  /**
+   * Called periodically (every shard probe). ioredis 6.0.0's group can wedge: when the client drops while a reset
+   * is starting subscribers, their start never settles (its listeners are removed), the reset never ends, and every
+   * later reset only waits behind it: the shards' subscribers are never re-created and this node would hear
+   * nothing again. Seen on two checks in a row with the client ready and nothing restored, the flag is cleared and
+   * the topology refreshed, which re-creates them.
+   */
+  return () => {
+    const group = (subscriber as unknown as SubscriberGroupInternals).shardedSubscribers;
+    if (verified === generation || subscriber.status !== 'ready' || !group?.isResetting) {
+      stuckSince = undefined;
+      return;
+    }
+    if (stuckSince !== generation) {
+      stuckSince = generation;
+      return;
+    }
+    stuckSince = undefined;
+    group.isResetting = false;
+    subscriber.refreshSlotsCache();
+  };
 }
