@@ -134,7 +134,8 @@ export class MissedMessages {
         from = seq;
         break;
       }
-      lost = waiting.filter((att) => from === undefined || att.lastSeq < from);
+      const ahead = (att: Attachment) => current !== undefined && att.lastSeq > current.seq;
+      lost = waiting.filter((att) => from === undefined || att.lastSeq < from || ahead(att));
       if (lost.some((att) => att.modes & Flag.PRESENCE_SUBSCRIBE && !att.derived))
         members = await node.presence.store.members(key);
     }
