@@ -13,4 +13,9 @@ export interface ClusterBus {
 export interface ClusterLink {
   isUp(): boolean;
   onChange(handler: (up: boolean) => void): void;
+  /**
+   * `handler` runs as soon as this node may have stopped hearing events (a subscription connection dropped), which
+   * can be before the link reports down: what is published from then until it is up again may never arrive.
+   */
+  onSubscriptionsLost(handler: () => void): void;
 }

@@ -66,7 +66,7 @@ class HandBus implements ClusterBus {
   }
 }
 
-const alwaysUp: ClusterLink = { isUp: () => true, onChange: () => {} };
+const alwaysUp: ClusterLink = { isUp: () => true, onChange: () => {}, onSubscriptionsLost: () => {} };
 
 const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));

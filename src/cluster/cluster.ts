@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '../time/clock.ts';
 import type { ClusterBus, ClusterLink } from './cluster-bus.ts';
 import type { ClusterMessage } from './cluster-message.ts';
 import type { ChannelDiffs, ClusterPresenceStore } from './cluster-presence-store.ts';
+import { MissedMessages } from './missed-messages.ts';
 import type { NodeRegistry } from './node-registry.ts';
 import { resyncPresence } from './presence-resync.ts';
 
@@ -28,8 +29,9 @@ export interface ClusterDeps {
  *   `occupancy-changed` announcements to the OccupancyService;
  * - every memberTtl / 3, and whenever the link comes back, re-assert this node's members (TTL backstop refresh,
  *   and repair after Redis lost them) and drop the ones Redis still holds for connections that ended meanwhile;
- * - when the link comes back, re-sync local presence subscribers from Redis (presence-resync.ts): other nodes'
- *   events published while this node's subscription was down never reached it.
+ * - when the link comes back after a subscription dropped, replay to local subscribers the channel messages
+ *   other nodes published meanwhile, live events held until then (missed-messages.ts), and re-sync local presence
+ *   subscribers from Redis (presence-resync.ts): none of those events reached this node.
  * Nothing runs while the link is down; local clients keep being served by the Node.
  * Observers can follow it on `node.events`: `cluster-link` (up: boolean), `cluster-reasserted`.
  */
@@ -42,8 +44,13 @@ export class Cluster {
   private reassertWanted = false;
   /** Set when the link comes back: presence events from other nodes may have been missed meanwhile. */
   private resyncWanted = false;
+  /** Holds live channel events from a subscription's loss until what was missed meanwhile is replayed. */
+  private readonly missed: MissedMessages;
+  private replaying = false;
 
   constructor(private readonly d: ClusterDeps) {
+    this.missed = new MissedMessages(d.node);
+    d.link.onSubscriptionsLost(() => this.missed.suspend());
     this.upSince = d.clock.now();
     this.lastReassert = d.clock.now();
     d.bus.onMessage((m) => this.onMessage(m));
@@ -87,6 +94,7 @@ export class Cluster {
 
   /** One pass; skipped when the previous one is still running (but the heartbeat is not) or the link is down. */
   tick(): void {
+    this.replayMissed();
     if (!this.d.link.isUp()) return;
     if (this.busy) {
       // A re-assert pass is one round trip after another per member and can outlast nodeDownTimeout on a node with
@@ -101,6 +109,28 @@ export class Cluster {
       .catch((err) => this.d.node.logger.error({ err }, 'cluster: heartbeat pass failed'))
       .finally(() => {
         this.busy = false;
+      });
+  }
+
+  /**
+   * Replays what local subscribers missed while a subscription was down, once the link is up; retried every tick
+   * until it succeeds. Apart from the pass: every channel's live events wait for it, and the heartbeats must not
+   * (a pass that outlasts nodeDownTimeout gets this node reaped).
+   */
+  private replayMissed(): void {
+    if (this.replaying || !this.missed.suspended || !this.d.link.isUp()) return;
+    this.replaying = true;
+    this.missed
+      .replay()
+      .then((r) =>
+        this.d.node.logger.info(
+          { nodeId: this.nodeId, ...r },
+          `cluster: replayed ${r.replayed} missed messages on ${r.channels} channels; ${r.lost} attachments lost continuity`,
+        ),
+      )
+      .catch((err) => this.d.node.logger.error({ err }, 'cluster: replaying missed messages failed; retrying'))
+      .finally(() => {
+        this.replaying = false;
       });
   }
 

@@ -16,7 +16,7 @@ import type { CloseReason, ServerMetrics } from '../observability/metrics-server
 import { OccupancyService } from '../occupancy/occupancy-service.ts';
 import { PresenceService } from '../presence/presence-service.ts';
 import { Action, type ProtocolMessage } from '../protocol/index.ts';
-import type { Broker } from '../store/broker.ts';
+import type { Broker, ChannelEvent } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { MemoryAnnotationStore } from '../store/memory/memory-annotation-store.ts';
 import { MemoryMessageStore } from '../store/memory/memory-message-store.ts';
@@ -173,11 +173,23 @@ export class Node {
       fail: this.fail,
     });
     this.broker.onEvent((event) => {
-      this.batcher.deliver(event);
-      if (event.message.action === Action.PRESENCE) this.occupancy.presenceChanged(event.channel);
+      if (!this.intercept?.(event)) this.fanOut(event);
     });
     const tick = Math.min(1000, Math.max(25, Math.floor(deps.config.minHeartbeatInterval / 4)));
     this.livenessTimer = this.clock.setInterval(() => checkLiveness(this), tick);
+  }
+
+  /**
+   * When set, sees every broker event before the attachments do; returning true keeps the event from them (the
+   * cluster holds a channel's live events while it replays what this node missed, src/cluster/missed-messages.ts,
+   * and hands them to {@link fanOut} afterwards).
+   */
+  intercept: ((event: ChannelEvent) => boolean) | undefined;
+
+  /** Delivers one channel event to this node's attachments (each sends it at most once, in seq order). */
+  fanOut(event: ChannelEvent): void {
+    this.batcher.deliver(event);
+    if (event.message.action === Action.PRESENCE) this.occupancy.presenceChanged(event.channel);
   }
 
   /** Reports an unexpected failure without taking the process down. */

@@ -1,5 +1,7 @@
+import type { Cluster } from 'ioredis';
 import type { ClusterLink } from '../../cluster/cluster-bus.ts';
 import type { RedisClients } from './redis-client.ts';
+import { watchShardSubscribers } from './shard-subscribers.ts';
 
 /**
  * Up while this node both reaches Redis and hears from it:
@@ -9,15 +11,21 @@ import type { RedisClients } from './redis-client.ts';
  *   once it is answered, every event published from then on reaches this node. Until then the node has been
  *   missing events (the other nodes may be back first), and the link coming up is what triggers the repair
  *   (src/cluster/cluster.ts);
- * - on a Redis Cluster, every shard answers (see {@link probe}): a failed master leaves the client "ready" while
- *   its slots fail, which must still read as an outage. (Its sharded subscribers are per shard and not tracked.)
+ * - on a Redis Cluster, every shard's subscriber is connected and re-subscribed, checked the same way per shard
+ *   (src/store/redis/shard-subscribers.ts), and every shard answers (see {@link probe}): a failed master leaves
+ *   the client "ready" while its slots fail, which must still read as an outage.
+ * Losing a subscription connection is also reported on its own ({@link onSubscriptionsLost}), as it happens: from
+ * then until the link is up again, events may be missed.
  */
 export class RedisLink implements ClusterLink {
   private readonly handlers: Array<(up: boolean) => void> = [];
+  private readonly lostHandlers: Array<() => void> = [];
   private up = false;
   private commandReady = false;
   private subscribed: boolean;
   private shardsOk = true;
+  /** Redis Cluster: un-wedges the sharded subscribers if they are stuck (see shard-subscribers.ts). */
+  private checkShards: (() => void) | undefined;
 
   constructor(clients: RedisClients) {
     const { command, subscriber } = clients;
@@ -36,39 +44,58 @@ export class RedisLink implements ClusterLink {
     subscriber.on('node error', () => {});
     this.commandReady = command.status === 'ready';
     this.subscribed = clients.kind === 'cluster' || subscriber.status === 'ready';
-    if (clients.kind !== 'cluster') {
+    const lost = () => {
+      this.subscribed = false;
+      for (const h of this.lostHandlers) h();
+      this.update();
+    };
+    const restored = () => {
+      this.subscribed = true;
+      this.update();
+    };
+    if (clients.kind === 'cluster') this.checkShards = watchShardSubscribers(subscriber as Cluster, lost, restored);
+    else {
       // The first connection has nothing to restore (subscriptions are made once it is up).
       let first = true;
+      // A check that a new loss overtakes is discarded.
+      let generation = 0;
       subscriber.on('ready', () => {
         if (first) {
           first = false;
-          this.subscribed = true;
-          this.update();
-          return;
+          return restored();
         }
         // `ready` is emitted after ioredis has sent the re-subscriptions: the PING's answer follows theirs.
+        const checked = generation;
         subscriber.ping().then(
           () => {
-            this.subscribed = subscriber.status === 'ready';
-            this.update();
+            if (checked === generation && subscriber.status === 'ready') restored();
           },
           // The connection dropped again; its next `ready` tries again.
           () => {},
         );
       });
-      const lost = () => {
-        this.subscribed = false;
-        this.update();
+      const drop = () => {
+        generation++;
+        lost();
       };
-      subscriber.on('close', lost);
-      subscriber.on('end', lost);
+      subscriber.on('close', drop);
+      subscriber.on('end', drop);
     }
     this.up = this.commandReady && this.subscribed;
+  }
+
+  /**
+   * `handler` runs whenever a subscription connection drops (before the link reports down): events published from
+   * then until the link is up again may never reach this node.
+   */
+  onSubscriptionsLost(handler: () => void): void {
+    this.lostHandlers.push(handler);
   }
 
   /** The result of a shard health check (Redis Cluster only); a failing shard takes the link down until it recovers. */
   probe(shardsOk: boolean): void {
     this.shardsOk = shardsOk;
+    this.checkShards?.();
     this.update();
   }
 
