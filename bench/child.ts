@@ -72,11 +72,15 @@ export interface SpawnOptions {
   maxOldSpaceMb?: number;
   /** Run under `valgrind --tool=callgrind`, its output files in this directory (instruction counts; ~50× slower). */
   callgrind?: string;
+  /** Run node under valgrind with exactly these arguments (see bench/callgrind.ts); ignored with `callgrind`. */
+  valgrind?: string[];
+  /** More node (V8) flags. */
+  nodeFlags?: string[];
 }
 
-/** Forks `bench/<file>` under tsx with IPC, --expose-gc, and optional CPU pinning and profiling. */
+/** Forks `bench/<file>` under tsx with IPC, --expose-gc, and optional CPU pinning, profiling and valgrind. */
 export function spawnChild(name: string, file: string, args: string[], options: SpawnOptions = {}): Child {
-  const execArgv = ['--import', 'tsx', '--expose-gc'];
+  const execArgv = ['--import', 'tsx', '--expose-gc', ...(options.nodeFlags ?? [])];
   if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
   // One directory per role; Node names each file by pid and thread (tsx's loader thread writes one too).
   if (options.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProf}/${name}`);
@@ -92,7 +96,9 @@ export function spawnChild(name: string, file: string, args: string[], options: 
           ...execArgv,
         ],
       }
-    : { execArgv };
+    : options.valgrind
+      ? { execPath: 'valgrind', execArgv: [...options.valgrind, process.execPath, ...execArgv] }
+      : { execArgv };
   const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
     ...valgrind,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,5 +1,5 @@
 import type { ServerOptions } from '../src/server/create-server.ts';
-import { type Child, spawnChild } from './child.ts';
+import { type Child, type SpawnOptions, spawnChild } from './child.ts';
 import { type Format, wallNow } from './light-client.ts';
 import type { ProcessStats } from './process-stats.ts';
 import { fmtMb } from './stats.ts';
@@ -49,11 +49,12 @@ export class BenchContext {
   /**
    * Starts Rollcall in its own process with the bench key and limits that would otherwise throttle load;
    * `countRedis` makes it count the Redis commands it sends (see bench/redis-call-counter.ts); `callgrind` runs it
-   * under valgrind's callgrind, writing its counts into that directory (see bench/instructions.ts).
+   * under valgrind's callgrind, writing its counts into that directory (see bench/instructions.ts); `valgrind` and
+   * `nodeFlags` run it under valgrind with exactly those arguments (see bench/callgrind.ts).
    */
   async startServer(
     overrides: ServerOptions = {},
-    extra: { countRedis?: boolean; callgrind?: string } = {},
+    extra: { countRedis?: boolean; callgrind?: string } & Pick<SpawnOptions, 'valgrind' | 'nodeFlags'> = {},
   ): Promise<{ child: Child; port: number }> {
     const config: ServerOptions = {
       keys: [{ key: BENCH_KEY }],
@@ -68,6 +69,8 @@ export class BenchContext {
       cpuProf: this.options.cpuProf,
       maxOldSpaceMb: 4096,
       callgrind: extra.callgrind,
+      valgrind: extra.valgrind,
+      nodeFlags: extra.nodeFlags,
     });
     this.children.push(child);
     const { port } = await child.ready;

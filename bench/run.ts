@@ -12,6 +12,7 @@ import './scenarios/cluster-fanout.ts';
 import './scenarios/cluster-storm.ts';
 import './scenarios/occupancy.ts';
 import './scenarios/webhooks.ts';
+import './scenarios/metrics-instructions.ts';
 import './scenarios/metrics-overhead.ts';
 import './scenarios/token-stream.ts';
 import './scenarios/redis-cost.ts';

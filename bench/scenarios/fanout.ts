@@ -30,8 +30,17 @@ export async function openAll(ctx: BenchContext, workers: Child[], k: number, po
   return counts;
 }
 
-/** Publishes `count` messages (windowed when rate is 0, else paced) and waits until every subscriber has them all. */
-export async function phase(workers: Child[], counts: number[], count: number, rate: number): Promise<Phase> {
+/**
+ * Publishes `count` messages (windowed when rate is 0, else paced) and waits until every subscriber has them all,
+ * at most `timeoutMs`.
+ */
+export async function phase(
+  workers: Child[],
+  counts: number[],
+  count: number,
+  rate: number,
+  timeoutMs = 180_000,
+): Promise<Phase> {
   const total = counts.reduce((a, b) => a + b, 0) * count;
   const sampleEvery = Math.max(1, Math.floor(total / 40_000));
   await Promise.all(workers.map((w) => w.request('listen', { sampleEvery })));
@@ -43,7 +52,7 @@ export async function phase(workers: Child[], counts: number[], count: number, r
         w.request<{ doneAt: number; latencies: number[] }>('waitReceived', { expect: (counts[i] as number) * count }),
       ),
     ),
-    180_000,
+    timeoutMs,
     `fan-out to ${total / count}`,
   );
   const { t0 } = await published;

@@ -42,6 +42,7 @@ export async function storm(
   counts: number[],
   n: number,
   channel: string,
+  timeoutMs = 300_000,
 ): Promise<{ ms: number; frames: number }> {
   const t0 = wallNow();
   let offset = 0;
@@ -61,7 +62,7 @@ export async function storm(
         }),
       ),
     ),
-    300_000,
+    timeoutMs,
     `storm of ${n}`,
   );
   const short = results.reduce((s, r) => s + r.short, 0);
