@@ -60,17 +60,21 @@ export class CallgrindRun {
     execFileSync('callgrind_control', ['-z', String(pid)], { stdio: 'ignore' });
   }
 
-  /** Stops counting for `pid` and returns the instructions executed since {@link start}. */
-  stop(pid: number): number {
+  /**
+   * Stops counting for `pid` and returns the instructions executed since {@link start}: in all, and without V8's
+   * compilers (see {@link compilerInstructions}).
+   */
+  stop(pid: number): { instructions: number; compiler: number } {
     execFileSync('callgrind_control', ['-d', String(pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['-i', 'off', String(pid)], { stdio: 'ignore' });
     const n = (this.dumps.get(pid) ?? 0) + 1;
     this.dumps.set(pid, n);
     const file = join(this.dir, `callgrind.${pid}.${n}`);
     if (!existsSync(file)) throw new Error(`callgrind wrote no dump ${file}`);
-    const summary = /^summary:\s*(\d+)/m.exec(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    const summary = /^summary:\s*(\d+)/m.exec(text);
     if (!summary) throw new Error(`no summary line in ${file}`);
-    return Number(summary[1]);
+    return { instructions: Number(summary[1]), compiler: compilerInstructions(text) };
   }
 
   /** Removes the dumps, unless ROLLCALL_KEEP_CALLGRIND=1 asks to keep them for `callgrind_annotate`. */
@@ -78,4 +82,43 @@ export class CallgrindRun {
     if (process.env.ROLLCALL_KEEP_CALLGRIND === '1') console.log(`    callgrind dumps kept in ${this.dir}`);
     else rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * V8's compilers and deoptimizer (TurboFan, Maglev, Sparkplug, the bytecode generator and parser), by the names of
+ * their C++ functions. How much of a phase they take varies from run to run by several percent even with V8 on one
+ * thread (what gets optimized when), so the count without them is the steadier measure of the server's own work.
+ */
+const COMPILER =
+  /v8::internal::(compiler|maglev|turboshaft|baseline|interpreter::BytecodeGenerator)|v8::internal::(Compiler|OptimizingCompileDispatcher|Deoptimizer|Parser|PreParser)\b/;
+
+/**
+ * The self cost (instructions) of the functions matching {@link COMPILER} in a callgrind dump written with
+ * `--dump-instr=no --dump-line=no`: each `fn=` block's cost lines, except the line after each `calls=` (that one is
+ * the called function's inclusive cost, counted where it belongs). Checked against `callgrind_annotate`'s self costs.
+ */
+export function compilerInstructions(dump: string): number {
+  const names = new Map<string, string>();
+  let inCompiler = false;
+  let skipNext = false;
+  let total = 0;
+  for (const line of dump.split('\n')) {
+    // Names are compressed: the first `fn=(id) name` or `cfn=(id) name` gives the name, later ones only the id.
+    const named = /^c?fn=\((\d+)\)(?: (.*))?$/.exec(line);
+    if (named) {
+      const id = named[1] as string;
+      if (named[2] !== undefined) names.set(id, named[2]);
+      if (line.startsWith('fn=')) inCompiler = COMPILER.test(names.get(id) ?? '');
+      continue;
+    }
+    if (line.startsWith('calls=')) {
+      skipNext = true;
+      continue;
+    }
+    const cost = /^[+-]?\d+ (\d+)$/.exec(line);
+    if (!cost) continue;
+    if (skipNext) skipNext = false;
+    else if (inCompiler) total += Number(cost[1]);
+  }
+  return total;
 }

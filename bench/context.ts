@@ -18,6 +18,8 @@ export interface BenchOptions {
   only: string[];
   /** Clients of the cross-node storm (`--clients`); its own default when undefined. */
   clients?: number;
+  /** Rounds for the scenarios that repeat their comparison (`--rounds`); each has its own default. */
+  rounds?: number;
 }
 
 /** One line of the results table. */

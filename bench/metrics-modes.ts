@@ -18,13 +18,15 @@ export type Mode = 'off' | 'counting' | 'scraped';
 export const MODES: readonly Mode[] = ['off', 'counting', 'scraped'];
 
 /**
- * One measured phase: its wall time, the server's CPU time and (under callgrind) its instructions, and in scraped
- * mode under callgrind the instructions of one more scrape on its own, after the phase (NaN when not measured).
+ * One measured phase: its wall time, the server's CPU time and (under callgrind) its instructions, in all and
+ * without V8's compilers, and in scraped mode under callgrind the instructions of one more scrape on its own, after
+ * the phase (NaN when not measured).
  */
 export interface Sample {
   ms: number;
   cpuMs: number;
   instructions: number;
+  withoutCompiler: number;
   scrapeInstructions: number;
 }
 
@@ -97,6 +99,9 @@ async function measured(
     await stopWarmScraping?.();
   }
   const pid = server.child.pid;
+  // Under callgrind, every phase starts on a freshly collected heap: otherwise whether a major GC (tens of millions
+  // of instructions) falls inside a short phase or just after it decides a run's count more than metrics do.
+  if (how.callgrind) await server.child.gc();
   how.callgrind?.start(pid);
   const m = await ctx.mark(server.child, workers);
   const stopScraping = mode === 'scraped' ? scrapeEverySecond(server.port, how.scrapes) : undefined;
@@ -105,15 +110,21 @@ async function measured(
   const use = await ctx.since(m, server.child, workers);
   // Under callgrind, let the server finish what the last frames started (the clients are done before it is).
   if (how.callgrind) await new Promise((resolve) => setTimeout(resolve, 500));
-  const instructions = how.callgrind ? how.callgrind.stop(pid) : Number.NaN;
+  const counted = how.callgrind?.stop(pid);
   let scrapeInstructions = Number.NaN;
   if (how.callgrind && mode === 'scraped') {
     how.callgrind.start(pid);
     await scrapeOnce(server.port);
-    scrapeInstructions = how.callgrind.stop(pid);
+    scrapeInstructions = how.callgrind.stop(pid).instructions;
   }
   await ctx.stopAll();
-  return { ms, cpuMs: use.serverCpuMs, instructions, scrapeInstructions };
+  return {
+    ms,
+    cpuMs: use.serverCpuMs,
+    instructions: counted?.instructions ?? Number.NaN,
+    withoutCompiler: counted ? counted.instructions - counted.compiler : Number.NaN,
+    scrapeInstructions,
+  };
 }
 
 /**
@@ -171,7 +182,9 @@ export async function rounds(n: number, what: string, run: (mode: Mode) => Promi
       const mode = MODES[(i + j) % MODES.length] as Mode;
       const sample = await run(mode);
       out[mode].push(sample);
-      const instructions = Number.isNaN(sample.instructions) ? '' : `, ${sample.instructions} instructions`;
+      const instructions = Number.isNaN(sample.instructions)
+        ? ''
+        : `, ${sample.instructions} instructions (${sample.withoutCompiler} without V8's compilers)`;
       console.log(
         `    ${what} round ${i + 1} ${mode}: ${sample.ms.toFixed(0)} ms, server CPU ${sample.cpuMs.toFixed(0)} ms${instructions}`,
       );

@@ -20,7 +20,8 @@ import { scenarios } from './scenarios/registry.ts';
 
 /**
  * `npm run bench [-- --quick] [--only storm,sync] [--format json|msgpack] [--sizes 1000,2000] [--cpu-prof]
- * [--no-pin] [--clients N] [--out FILE]`: runs the registered scenarios, prints the table, and (full runs, or with --out) writes
+ * [--no-pin] [--clients N] [--rounds N] [--out FILE]`: runs the registered scenarios, prints the table, and (full
+ * runs, or with --out) writes
  * it with the command and machine details to docs/benchmarks.md.
  */
 const { values } = parseArgs({
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     out: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 
@@ -43,6 +45,7 @@ const options: BenchOptions = {
   serverCpu: values['no-pin'] ? undefined : 1,
   only: (values.only ?? '').split(',').filter(Boolean),
   clients: values.clients ? Number(values.clients) : undefined,
+  rounds: values.rounds ? Number(values.rounds) : undefined,
 };
 if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

@@ -37,7 +37,7 @@ register({
   // Five rounds of three servers take minutes: not part of --quick (run it with --only metrics-cpu).
   sizes: { quick: [], full: [1000] },
   async run(ctx, n) {
-    const count = ctx.options.quick ? 2 : 5;
+    const count = ctx.options.rounds ?? (ctx.options.quick ? 2 : 5);
     const messages = ctx.options.quick ? 300 : Math.max(100, Math.min(2000, Math.floor(200_000 / n)));
     const storms = await rounds(count, 'storm', (mode) => stormRun(ctx, n, mode));
     const fanouts = await rounds(count, 'fan-out', (mode) => fanoutRun(ctx, n, messages, mode));
