@@ -125,12 +125,6 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
     return { events: occupancyEvents };
   },
 
-  /** Every client also attaches to `channel` (64 at a time), e.g. a second channel after a warm-up on the first. */
-  async attachAll(a: { channel: string }) {
-    await pool(clients, 64, (c) => c.attach(a.channel));
-    return { attached: clients.length };
-  },
-
   /** Every client enters (its own clientId) on the channel, all at once. */
   async enterAll(a: { channel: string; offset: number }) {
     clients.forEach((c, i) => {

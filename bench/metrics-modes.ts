@@ -148,9 +148,9 @@ export async function stormRun(ctx: BenchContext, n: number, mode: Mode, how: Me
   const counts = await openStorm(workers, n, server.port, ctx, false, how.callgrind ? 'warm-up-1' : 'storm');
   const warmUp = async () => {
     await storm(workers, counts, n, 'warm-up-1', STORM_TIMEOUT_MS);
-    await Promise.all(workers.map((w) => w.request('attachAll', { channel: 'warm-up-2' })));
+    await Promise.all(workers.map((w) => w.request('attachAll', { channel: 'warm-up-2', roomSize: 0 })));
     await storm(workers, counts, n, 'warm-up-2', STORM_TIMEOUT_MS);
-    await Promise.all(workers.map((w) => w.request('attachAll', { channel: 'storm' })));
+    await Promise.all(workers.map((w) => w.request('attachAll', { channel: 'storm', roomSize: 0 })));
   };
   return measured(ctx, server, workers, mode, how, how.callgrind ? warmUp : undefined, () =>
     storm(workers, counts, n, 'storm', how.callgrind ? STORM_TIMEOUT_MS : undefined),
