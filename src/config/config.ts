@@ -134,6 +134,11 @@ export interface Config {
    */
   maxOutboundBuffer: number;
   /**
+   * Longest a comet (HTTP long-polling) recv is held with nothing to send before it is answered with an empty
+   * array, ms; below common proxy idle timeouts. Held recvs are also answered at each heartbeat.
+   */
+  cometPollTimeout: number;
+  /**
    * How long an idle HTTP keep-alive connection stays open, ms. Longer than clients' own idle timeouts, so a client
    * never reuses a socket the server is closing at that moment ("socket hang up" on a REST call every ~5 s).
    */
@@ -238,6 +243,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'serverId' | 'keys'> = {
   historyMaxOperationsPerChannel: 10_000,
   maxSummaryClientIds: 100,
   maxOutboundBuffer: 8 * 1024 * 1024,
+  cometPollTimeout: 25_000,
   httpKeepAliveTimeout: 65_000,
   shutdownDrainTime: 5_000,
   redisPrefix: 'rollcall:',

@@ -51,6 +51,7 @@ function validateConfig(c: Config): void {
     'maxTokenTtl',
     'nonceMemorySize',
     'maxOutboundBuffer',
+    'cometPollTimeout',
     'nodeHeartbeatInterval',
     'nodeDownTimeout',
     'memberTtl',

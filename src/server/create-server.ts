@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type RequestLis
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { CometEndpoint } from '../comet/index.ts';
 import { type Config, resolveConfig } from '../config/index.ts';
 import { createDashboard } from '../dashboard/dashboard-handler.ts';
 import { nodeStatuses } from '../dashboard/node-status.ts';
@@ -96,6 +97,8 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   node.channels.listener = integrations.watchChannels((key) => node.occupancy.metrics(key));
   // maxPayload leaves room above maxFrameSize so oversized frames get an Ably error instead of a bare close (1009).
   const endpoint = new WsEndpoint(config.maxFrameSize * 2);
+  // HTTP long-polling, for clients whose WebSocket is blocked (ably-js falls back to it).
+  const comet = new CometEndpoint(node, config, clock);
   // Cluster mode: a node cut off from Redis keeps its clients but reports itself unhealthy and not ready.
   const health = redis
     ? () => {
@@ -127,6 +130,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
     : undefined;
   const onRequest: RequestListener = (req, res) => {
     if (dashboard?.handle(req, res)) return;
+    if (comet.handle(req, res)) return;
     handleRest(req, res).catch((err) => {
       node.fail(err);
       if (!res.headersSent) res.writeHead(500).end();
@@ -168,6 +172,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       const timeout = new Promise<void>((resolve) => clock.setTimeout(resolve, config.shutdownDrainTime));
       await Promise.race([endpoint.drained(), timeout]);
       endpoint.terminateAll();
+      comet.terminateAll();
       http.closeAllConnections();
       await stopped;
       await integrations.stop();

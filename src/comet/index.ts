@@ -1,0 +1,2 @@
+export { CometEndpoint } from './comet-endpoint.ts';
+export { CometTransport } from './comet-transport.ts';
