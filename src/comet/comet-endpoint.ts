@@ -49,7 +49,7 @@ export class CometEndpoint {
     if (!['recv', 'send', 'close', 'disconnect'].includes(op)) {
       sendError(req, res, ErrorInfo.of('notFound', `no comet operation ${op}`));
     } else if (!transport) {
-      sendError(req, res, new ErrorInfo('Invalid transport handle: no comet transport for this connection key', 80016, 404));
+      sendError(req, res, ErrorInfo.of('transportGone', 'no comet transport for this connection key'));
     } else if (op === 'recv') {
       transport.hold(res);
     } else if (op === 'send') {

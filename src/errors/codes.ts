@@ -36,6 +36,7 @@ export const ErrorCodes = {
   disconnected: { code: 80003, message: 'Connection disconnected', statusCode: 503 },
   connectionExpired: { code: 80008, message: 'Unable to recover connection (connection expired)', statusCode: 400 },
   protocolError: { code: 80013, message: 'Protocol error', statusCode: 400 },
+  transportGone: { code: 80016, message: 'Invalid transport handle', statusCode: 404 },
   connectionClosed: { code: 80017, message: 'Connection closed', statusCode: 400 },
   invalidConnectionKey: { code: 80018, message: 'Invalid connection key', statusCode: 400 },
   channelStateInvalid: { code: 90001, message: 'Channel operation failed (invalid channel state)', statusCode: 400 },
