@@ -37,6 +37,8 @@ Rollcall sandbox, with the npm build of the same version as the checkout.
   --files A,B         only files whose path contains one of these
   --file-timeout MS   per-file limit; a file still running is killed and its remaining tests are lost (default 900000)
   --sandbox-url URL   use a running sandbox (npm run sandbox) instead of starting one in this process
+  --transports A,B    ABLY_TEST_TRANSPORTS: the transports the suite runs over (default web_socket; Rollcall also
+                      serves comet, but the full suite has not yet been gated over it)
   --no-echo           do not start the local echo.ably.io stand-in (compat/echo; needs port 443, so root)
 `;
 
@@ -210,6 +212,7 @@ async function main(): Promise<void> {
       'file-timeout': { type: 'string', default: '900000' },
       'sandbox-url': { type: 'string' },
       'no-echo': { type: 'boolean', default: false },
+      transports: { type: 'string', default: 'web_socket' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -224,7 +227,7 @@ async function main(): Promise<void> {
 
   const sandbox = values['sandbox-url'] ? undefined : createSandbox({ port: 0 });
   const sandboxUrl = values['sandbox-url'] ?? `http://127.0.0.1:${(await sandbox?.listen())?.port}`;
-  const env: Record<string, string> = { ABLY_LOCAL_SANDBOX_URL: sandboxUrl, ABLY_TEST_TRANSPORTS: 'web_socket' };
+  const env: Record<string, string> = { ABLY_LOCAL_SANDBOX_URL: sandboxUrl, ABLY_TEST_TRANSPORTS: values.transports };
   let echo: Awaited<ReturnType<typeof startEchoServer>>['server'] | undefined;
   let certDir: string | undefined;
   if (!values['no-echo']) {
