@@ -193,5 +193,19 @@ export class PresenceLog {
 }
 
 /** Sorted member keys of a presence.get() result, for comparing sets. */
+/** The node's `/ready` status code (503 while it cannot reach Redis). */
+export const readyStatus = async (n: TestServer): Promise<number> => (await fetch(`http://127.0.0.1:${n.port}/ready`)).status;
+
+/** Resolves the next time the node announces its Redis link `up` (true) or down (false). */
+export const linkIs = (n: TestServer, up: boolean): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const on = (state: boolean) => {
+      if (state !== up) return;
+      n.server.node.events.off('cluster-link', on);
+      resolve();
+    };
+    n.server.node.events.on('cluster-link', on);
+  });
+
 export const memberKeys = (members: Ably.PresenceMessage[]): string[] =>
   members.map((m) => `${m.clientId}:${m.connectionId}`).sort();

@@ -5,20 +5,10 @@ import type * as Ably from 'ably';
 import { scrape } from '../helpers/metrics.ts';
 import { redisSkip, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { Collector, type TestServer } from '../helpers/server.ts';
-import { clientFor, startNodes } from './cluster-helpers.ts';
+import { clientFor, linkIs, startNodes } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 const redis = (skip ? undefined : await startRedis({ after })) as TestRedis;
-
-const linkIs = (n: TestServer, up: boolean) =>
-  new Promise<void>((resolve) => {
-    const on = (state: boolean) => {
-      if (state !== up) return;
-      n.server.node.events.off('cluster-link', on);
-      resolve();
-    };
-    n.server.node.events.on('cluster-link', on);
-  });
 
 describe('metrics in cluster mode (real Redis)', { skip }, () => {
   it('each node reports its own series labelled with its node id, Redis latency and an outage', async (t) => {

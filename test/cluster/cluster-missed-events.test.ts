@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { redisSkip, startRedis } from '../helpers/redis.ts';
 import { connectionState, type TestServer } from '../helpers/server.ts';
-import { clientFor, memberKeys, PresenceLog, startNodes, TcpProxy } from './cluster-helpers.ts';
+import { clientFor, linkIs, memberKeys, PresenceLog, readyStatus, startNodes, TcpProxy } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 // One server is enough: what matters is that one node's link (through a proxy) is cut while another's is not.
 const redis = skip ? undefined : await startRedis({ after });
-
-const ready = async (n: TestServer) => (await fetch(`http://127.0.0.1:${n.port}/ready`)).status;
-const linkIs = (n: TestServer, up: boolean) =>
-  new Promise<void>((resolve) => {
-    const on = (state: boolean) => {
-      if (state !== up) return;
-      n.server.node.events.off('cluster-link', on);
-      resolve();
-    };
-    n.server.node.events.on('cluster-link', on);
-  });
 
 describe('cluster on Redis: a node cut from Redis while the others carry on', { skip }, () => {
   // Without the re-sync the observer keeps its ghost for ever: fail here, by name, rather than hang the file.
@@ -44,7 +33,7 @@ describe('cluster on Redis: a node cut from Redis while the others carry on', { 
     proxy.hold();
     proxy.dropAll();
     await down;
-    assert.equal(await ready(cut), 503, 'unready while cut off');
+    assert.equal(await readyStatus(cut), 503, 'unready while cut off');
 
     // Meanwhile, through the other node, one member leaves and one enters: events the cut node never receives.
     goes.close();
@@ -59,7 +48,7 @@ describe('cluster on Redis: a node cut from Redis while the others carry on', { 
     const up = linkIs(cut, true);
     proxy.release();
     await up;
-    assert.equal(await ready(cut), 200);
+    assert.equal(await readyStatus(cut), 200);
     // The observer learns both from the re-sync: `goes` leaves (a synthesized LEAVE at the end of the sync), `late`
     // appears.
     await seen.until((e) => e.some((m) => m.clientId === 'goes' && m.action === 'leave') && e.some((m) => m.clientId === 'late'));

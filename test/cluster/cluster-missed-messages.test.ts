@@ -6,7 +6,7 @@ import type * as Ably from 'ably';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends, type TestRedisBackend } from '../helpers/redis-topologies.ts';
 import { Collector, PROTOCOLS, type TestServer } from '../helpers/server.ts';
-import { clientFor, startNodes } from './cluster-helpers.ts';
+import { clientFor, linkIs, startNodes } from './cluster-helpers.ts';
 
 const run = promisify(execFile);
 const skip = redisSkip();
@@ -49,16 +49,6 @@ class NodeCut {
     for (const port of await this.redis.masters()) await cli(port, 'ACL', 'SETUSER', USER, 'on');
   }
 }
-
-const linkIs = (n: TestServer, up: boolean) =>
-  new Promise<void>((resolve) => {
-    const on = (state: boolean) => {
-      if (state !== up) return;
-      n.server.node.events.off('cluster-link', on);
-      resolve();
-    };
-    n.server.node.events.on('cluster-link', on);
-  });
 
 /**
  * Node A (cut) holds a subscriber; node B (never cut) a publisher. Returns both channels, what A's subscriber

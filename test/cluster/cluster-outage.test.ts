@@ -4,22 +4,11 @@ import { after, describe, it } from 'node:test';
 import type * as Ably from 'ably';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
-import { Collector, connectionState, type TestServer } from '../helpers/server.ts';
-import { clientFor, memberKeys, startNodes } from './cluster-helpers.ts';
+import { Collector, connectionState } from '../helpers/server.ts';
+import { clientFor, linkIs, memberKeys, readyStatus, startNodes } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 const backends = await startRedisBackends(after, skip);
-
-const health = async (n: TestServer) => (await fetch(`http://127.0.0.1:${n.port}/ready`)).status;
-const linkIs = (n: TestServer, up: boolean) =>
-  new Promise<void>((resolve) => {
-    const on = (state: boolean) => {
-      if (state !== up) return;
-      n.server.node.events.off('cluster-link', on);
-      resolve();
-    };
-    n.server.node.events.on('cluster-link', on);
-  });
 
 for (const [topology, redis] of backends) {
   describe(`cluster on Redis: Redis stops and restarts under load (${topology})`, { skip }, () => {
@@ -31,7 +20,7 @@ for (const [topology, redis] of backends) {
       const watcher = clientFor(t, nodes[0]!.port, { clientId: 'watcher' }).channels.get(channelName);
       const messages = new Collector<Ably.Message>();
       await watcher.subscribe(messages.push);
-      for (const n of nodes) assert.equal(await health(n), 200);
+      for (const n of nodes) assert.equal(await readyStatus(n), 200);
 
       // Publishing goes on throughout (the load); every publish either succeeds or fails, none hangs.
       let publishing = true;
@@ -53,7 +42,7 @@ for (const [topology, redis] of backends) {
       const down = nodes.map((n) => linkIs(n, false));
       await redis.stop();
       await Promise.all(down);
-      for (const n of nodes) assert.equal(await health(n), 503, 'unready while Redis is down');
+      for (const n of nodes) assert.equal(await readyStatus(n), 503, 'unready while Redis is down');
 
       // Local clients are still served (the connection answers a ping) while presence cannot change.
       await clients[0]!.connection.ping();
@@ -75,7 +64,7 @@ for (const [topology, redis] of backends) {
       const reasserted = nodes.map((n) => once(n.server.node.events, 'cluster-reasserted'));
       await redis.start();
       await Promise.all(reasserted);
-      for (const n of nodes) assert.equal(await health(n), 200);
+      for (const n of nodes) assert.equal(await readyStatus(n), 200);
       publishing = false;
       const { ok, failed } = await load;
       // The loop ended, so every publish was answered one way or the other.
