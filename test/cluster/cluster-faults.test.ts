@@ -59,9 +59,19 @@ class Publisher {
 
   private onFull: () => void = () => {};
 
-  /** Resolves once WINDOW publishes wait for their ACK. */
+  /**
+   * Resolves once WINDOW publishes wait for their ACK. It may be so already: a publisher still resuming after an
+   * earlier kill sits at a full window, adds no publish (so would never signal again) and gets no ACK while muted.
+   */
   full(): Promise<void> {
+    if (this.inflight.size >= WINDOW) return Promise.resolve();
     return new Promise((resolve) => (this.onFull = resolve));
+  }
+
+  /** For a stage's failure message. */
+  describe(): string {
+    const state = this.client.connection.state;
+    return `${this.name}: ${state}, ${this.inflight.size} awaiting an answer, ${this.acked.size} acknowledged, ${this.failed.size} refused`;
   }
 
   /** Stops publishing; resolves once every publish was answered (ACK or NACK). */
@@ -69,6 +79,36 @@ class Publisher {
     this.running = false;
     await this.loop;
   }
+}
+
+/**
+ * How long one stage may take. A stage past it fails the test with its name and what it waited for, instead of the
+ * runner's silent timeout. Generous: stopping waits out a publisher's reconnect delay (15 s in the SDK) at worst.
+ */
+const STAGE_LIMIT = 45_000;
+
+/** `work`, or a rejection naming `stage` and the state `waitingFor()` describes once STAGE_LIMIT has passed. */
+async function within<T>(stage: string, work: Promise<T>, waitingFor: () => string | Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const state = await waitingFor();
+      reject(new Error(`${stage}: not done after ${STAGE_LIMIT} ms; ${state}`));
+    }, STAGE_LIMIT);
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sorted client ids of a channel's presence set as the SDK sees it, comma-separated. */
+async function presentIds(channel: Ably.RealtimeChannel): Promise<string> {
+  return (await channel.presence.get())
+    .map((m) => m.clientId)
+    .sort()
+    .join(',');
 }
 
 interface Member {
@@ -82,11 +122,7 @@ function settled(channel: Ably.RealtimeChannel, expected: string[]): Promise<voi
   const want = [...expected].sort().join(',');
   return new Promise((resolve) => {
     const check = async () => {
-      const now = (await channel.presence.get())
-        .map((m) => m.clientId)
-        .sort()
-        .join(',');
-      if (now !== want) return;
+      if ((await presentIds(channel)) !== want) return;
       channel.presence.unsubscribe(listener);
       resolve();
     };
@@ -131,7 +167,9 @@ for (const [topology, redis] of backends) {
       const kill = async (victim: NodeProcess) => {
         const moving = publishers.filter((p) => p.node === victim);
         for (const p of moving) p.proxy.mute();
-        await Promise.all(moving.map((p) => p.full()));
+        await within(`kill :${victim.port}: publishes in flight`, Promise.all(moving.map((p) => p.full())), () =>
+          moving.map((p) => p.describe()).join('; '),
+        );
         for (const p of moving) p.proxy.hold();
         await victim.kill();
         nodes = nodes.filter((n) => n !== victim);
@@ -187,7 +225,15 @@ for (const [topology, redis] of backends) {
           log.push(`join ${count}`);
         }
         const expected = members.map((m) => m.clientId);
-        await Promise.all(nodes.map(async (n) => settled(await watcher(n), expected)));
+        await Promise.all(
+          nodes.map(async (n) => {
+            const stage = `step ${step} (${log.join(', ')}): presence on :${n.port}`;
+            const channel = await within(`${stage}: watcher attaching`, watcher(n), () => 'no attach');
+            await within(stage, settled(channel, expected), async () => {
+              return `want [${[...expected].sort().join(',')}], has [${await presentIds(channel)}]`;
+            });
+          }),
+        );
         // REST on every live node agrees with the SDK's view.
         for (const n of nodes) {
           const res = await fetch(`http://127.0.0.1:${n.port}/channels/${CHANNEL}/presence`, {
@@ -208,7 +254,9 @@ for (const [topology, redis] of backends) {
 
       // Every publish is answered; each resumed on a live node (same connection), so retransmits carried the same
       // msgSerials. The shared history holds each acknowledged message exactly once, and nothing twice.
-      await Promise.all(publishers.map((p) => p.stop()));
+      await within('stopping publishers', Promise.all(publishers.map((p) => p.stop())), () =>
+        publishers.map((p) => p.describe()).join('; '),
+      );
       for (const p of publishers) assert.equal(p.client.connection.id, p.connectionId, `${p.name} resumed`);
       const rest = clientFor(t, (nodes[0] as NodeProcess).port).channels.get(MESSAGES);
       const seen = new Map<string, number>();
