@@ -34,5 +34,13 @@ export interface ClusterPresenceStore extends PresenceStore {
    * back come as `entered` (others may have seen them leave: a racing grace-period removal, or this node wrongly
    * reaped as dead), removed ones as `left`.
    */
-  reassert(live: ReadonlySet<string>, timestamp: number): Promise<ChannelDiffs>;
+  reassert(live: LiveConnections, timestamp: number): Promise<ChannelDiffs>;
+}
+
+/**
+ * The connections a node serves, asked at the moment each decision is made: a snapshot taken before a pass would
+ * count a connection opened during the pass (its members already written) as ended, and remove a live member.
+ */
+export interface LiveConnections {
+  has(connectionId: string): boolean;
 }

@@ -142,7 +142,8 @@ export class Cluster {
       this.reassertWanted = false;
       this.lastReassert = now;
       // Members of connections that ended while Redis was unreachable (closed or expired meanwhile).
-      await this.broadcast(await store.reassert(new Set(this.d.node.connections.keys()), now), 'close');
+      // The live map itself, not a copy: the pass takes many round trips, and clients connect meanwhile.
+      await this.broadcast(await store.reassert(this.d.node.connections, now), 'close');
       await this.d.node.occupancy.reassert();
       if (this.resyncWanted) {
         const channels = await resyncPresence(this.d.node);

@@ -1,5 +1,5 @@
 import { packValue, unpackValue } from '../../cluster/cluster-message.ts';
-import type { ChannelDiffs, ClusterPresenceStore } from '../../cluster/cluster-presence-store.ts';
+import type { ChannelDiffs, ClusterPresenceStore, LiveConnections } from '../../cluster/cluster-presence-store.ts';
 import { ErrorInfo } from '../../errors/index.ts';
 import {
   emptyDiff,
@@ -301,7 +301,7 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     }
   }
 
-  async reassert(live: ReadonlySet<string>, timestamp: number): Promise<ChannelDiffs> {
+  async reassert(live: LiveConnections, timestamp: number): Promise<ChannelDiffs> {
     const k = this.keys;
     const ttl = this.options.memberTtl;
     const out: ChannelDiffs = [];
