@@ -92,7 +92,10 @@ async function within<T>(stage: string, work: Promise<T>, waitingFor: () => stri
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(async () => {
-      const state = await waitingFor();
+      // Describing the state may fail too (a channel gone bad): the stage must still fail, and by name.
+      const state = await Promise.resolve()
+        .then(waitingFor)
+        .catch((err: unknown) => `state unknown (${String(err)})`);
       reject(new Error(`${stage}: not done after ${STAGE_LIMIT} ms; ${state}`));
     }, STAGE_LIMIT);
   });
