@@ -17,7 +17,8 @@ export interface OrphanOptions {
  * own remainPresentFor from the node's death (`diedAt`): the connection is marked disconnected with that leaveAt and
  * queued for the grace-period sweep, and its presence keys are held at least that long, so the TTL backstop can
  * never remove a member before its LEAVE. Each step touches one hash slot (the connection's, then each channel's).
- * Returns `remove` when Redis has no state for the connection (its members must leave now), else `held`.
+ * Returns `remove` when Redis has no state for the connection, or it left with a removal cut short (its members
+ * must leave now), else `held`.
  */
 export async function orphanConnection(
   redis: RedisClient,
@@ -35,7 +36,7 @@ export async function orphanConnection(
   );
   if (reply === null) return 'remove';
   const leaveAt = Number(String(reply));
-  if (!leaveAt) return 'held'; // resumed elsewhere or already left: nothing of ours to hold
+  if (!leaveAt) return 'held'; // resumed elsewhere: nothing of ours to hold
   await holdPresence(redis, keys, connectionId, Math.max(leaveAt - now, 0) + options.margin);
   // Scheduled like any disconnect: every node sweeps due leaves, so the grace ends even if the reaper dies too.
   await redis.zadd(keys.leaves(), leaveAt, connectionId);

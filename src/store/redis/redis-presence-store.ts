@@ -22,7 +22,7 @@ const removeScript = new LuaScript('presence-remove-connection', ['ttl', 'presen
 const reassertScript = new LuaScript('presence-reassert', ['ttl', 'presence-order']);
 const pageScript = new LuaScript('presence-page');
 const readScript = new LuaScript('presence-read');
-const claimScript = new LuaScript('connection-claim');
+const claimScript = new LuaScript('connection-claim', ['ttl']);
 
 export interface RedisPresenceOptions {
   /** This node's id (owner of the connections it serves). */
@@ -362,6 +362,9 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     for (const raw of channels) {
       const channel = raw.toString();
       out.push({ channel, diff: await this.removeFrom(channel, connectionId, timestamp) });
+      // Done with this channel only now: on a Redis Cluster its slot may be failing over while the connection's is
+      // not, and a removal that failed here stays listed for the next claim (a re-assertion pass, the next sweep).
+      await guard(this.redis.srem(k.connectionChannels(connectionId), channel));
     }
     return out;
   }

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, describe, it, type TestContext } from 'node:test';
+import { redisSkip } from '../../../test/helpers/redis.ts';
+import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
+import { parseRedisTarget } from '../../config/redis-target.ts';
+import type { PresenceMember } from '../../presence/member.ts';
+import { RedisKeys } from './keys.ts';
+import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClient } from './redis-client.ts';
+import { RedisPresenceStore } from './redis-presence-store.ts';
+
+const skipAll = redisSkip();
+
+/**
+ * `client`, except that scripts on `key` fail while `down()` says so: on a Redis Cluster, the channel's shard failing
+ * over while the connection's shard serves (the case this file is about; a real crash is in
+ * test/cluster/cluster-failover.test.ts, where it shows only now and then).
+ */
+function shardDown(client: RedisClient, key: string, down: () => boolean): RedisClient {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop !== 'callBuffer') return value.bind(target);
+      return (...args: unknown[]) => {
+        const keys = args.slice(3, 3 + Number(args[2]));
+        if (down() && keys.includes(key)) return Promise.reject(new Error(`connect ECONNREFUSED (${key}: shard down)`));
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+}
+
+const backends = new Map<string, TestRedisBackend>();
+for (const topology of skipAll ? [] : redisTopologies()) backends.set(topology, await startRedisBackend({ after }, topology));
+for (const topology of redisTopologies()) {
+  const redis = backends.get(topology) as TestRedisBackend;
+
+  async function setup(t: TestContext) {
+    const keys = new RedisKeys(redis.prefix(t));
+    const clients = createRedisClients(parseRedisTarget(redis.url));
+    await connectRedisClients(clients);
+    t.after(() => closeRedisClients(clients));
+    const shard = { down: false };
+    const options = { nodeId: 'node-a', memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000, readPageSize: 3 };
+    const flaky = shardDown(clients.command, keys.members('app:room'), () => shard.down);
+    return { keys, redis: clients.command, shard, store: new RedisPresenceStore(flaky, keys, options) };
+  }
+
+  const alice: PresenceMember = { id: 'c1:0:0', clientId: 'alice', connectionId: 'c1', data: 'here', timestamp: 5 };
+  const leftIds = (diffs: Awaited<ReturnType<RedisPresenceStore['reassert']>>) =>
+    diffs.flatMap((r) => r.diff.left.map((m) => `${r.channel}/${m.clientId}`));
+
+  describe(`RedisPresenceStore (${topology}): a removal cut short by the channel's shard`, { skip: skipAll }, () => {
+    it("a closed connection's members are removed, once, by the owner's next re-assertion pass", async (t) => {
+      const { store, shard } = await setup(t);
+      await store.upsert('app:room', alice, 100);
+      await store.upsert('app:other', { ...alice, id: 'c1:0:1' }, 100);
+      shard.down = true;
+      // The claim (on the connection's slot) goes through; app:room's removal does not.
+      await assert.rejects(store.removeConnection('c1', 10));
+      shard.down = false;
+      assert.equal(await store.count('app:room'), 1, 'its LEAVE could not be written');
+      // The connection is no longer live here: the pass finishes what the close began, and only that.
+      const removed = await store.reassert(new Set(), 20);
+      assert.ok(leftIds(removed).includes('app:room/alice'), JSON.stringify(leftIds(removed)));
+      assert.equal(await store.count('app:room'), 0);
+      assert.equal(await store.count('app:other'), 0);
+      assert.deepEqual(await store.reassert(new Set(), 30), [], 'exactly once');
+    });
+
+    it('a grace period that ended is finished by the next sweep', async (t) => {
+      const { store, shard, keys, redis: client } = await setup(t);
+      await client.hset(keys.connection('c1'), 'node', 'node-a', 'state', 'disconnected', 'leaveAt', 1_000);
+      await store.upsert('app:room', alice, 100);
+      await store.scheduleLeave('c1', 1_000);
+      shard.down = true;
+      await assert.rejects(store.sweepLeaves(1_000));
+      shard.down = false;
+      assert.equal(await store.count('app:room'), 1);
+      assert.deepEqual(leftIds(await store.sweepLeaves(1_100)), ['app:room/alice']);
+      assert.equal(await store.count('app:room'), 0);
+      assert.deepEqual(await store.sweepLeaves(1_200), [], 'exactly once');
+    });
+  });
+}
