@@ -68,6 +68,21 @@ for (const topology of redisTopologies()) {
       assert.deepEqual(await store.reassert(new Set(), 30), [], 'exactly once');
     });
 
+    it("the owner's pass removes them even after Redis' record of them ran out meanwhile (TTL)", async (t) => {
+      const { store, shard, keys, redis: client } = await setup(t);
+      await store.upsert('app:room', alice, 100);
+      shard.down = true;
+      await assert.rejects(store.removeConnection('c1', 10));
+      shard.down = false;
+      // The connection's channel set and member set expire after memberTtl unless their owner refreshes them; the
+      // members hash does not while other members' owners refresh it.
+      await client.del(keys.connectionChannels('c1'));
+      await client.del(keys.connectionMembers('app:room', 'c1'));
+      assert.deepEqual(leftIds(await store.reassert(new Set(), 20)), ['app:room/alice']);
+      assert.equal(await store.count('app:room'), 0);
+      assert.deepEqual(await store.reassert(new Set(), 30), [], 'exactly once');
+    });
+
     it('a grace period that ended is finished by the next sweep', async (t) => {
       const { store, shard, keys, redis: client } = await setup(t);
       await client.hset(keys.connection('c1'), 'node', 'node-a', 'state', 'disconnected', 'leaveAt', 1_000);

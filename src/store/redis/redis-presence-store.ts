@@ -77,6 +77,12 @@ function decodeMember(value: Buffer): PresenceMember {
 export class RedisPresenceStore implements ClusterPresenceStore {
   /** connectionId → channel → memberKey → encoded member, for connections owned here. */
   private readonly own = new Map<string, Map<string, Map<string, Buffer>>>();
+  /**
+   * connectionId → channel → memberKeys, for connections that ended here whose removal has not gone through yet
+   * (Redis failing over): retried by each re-assertion pass. Redis' own record of them (the connection's channel set,
+   * its member set per channel) has a TTL of memberTtl that only this node refreshed, and may run out meanwhile.
+   */
+  private readonly leaving = new Map<string, Map<string, string[]>>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -140,8 +146,10 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   }
 
   async removeConnection(connectionId: string, timestamp: number): Promise<ChannelDiffs> {
-    // Whatever Redis says, this node no longer holds these members.
+    // Whatever Redis says, this node no longer holds these members; until Redis has removed them, it remembers them.
+    const channels = this.own.get(connectionId);
     this.own.delete(connectionId);
+    if (channels) this.leaving.set(connectionId, new Map([...channels].map(([ch, members]) => [ch, [...members.keys()]])));
     return this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp);
   }
 
@@ -334,7 +342,8 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     }
     // Connections Redis still credits to this node that it no longer serves left while Redis could not be told.
     const set = k.nodeConnections(this.options.nodeId);
-    for (const connectionId of await guard(this.redis.smembers(set))) {
+    const ended = new Set([...this.leaving.keys(), ...(await guard(this.redis.smembers(set)))]);
+    for (const connectionId of ended) {
       if (live.has(connectionId)) continue;
       out.push(...(await this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp)));
       await guard(this.redis.srem(set, connectionId));
@@ -357,21 +366,33 @@ export class RedisPresenceStore implements ClusterPresenceStore {
         [mode, nodeId, timestamp, this.options.connectionStateTtl],
       ),
     )) as Buffer[] | null;
-    if (!channels) return [];
+    const known = mode === 'own' ? this.leaving.get(connectionId) : undefined;
+    // Refused: the connection lives on another node now, which holds its members.
+    if (!channels) {
+      this.leaving.delete(connectionId);
+      return [];
+    }
     const out: ChannelDiffs = [];
-    for (const raw of channels) {
-      const channel = raw.toString();
-      out.push({ channel, diff: await this.removeFrom(channel, connectionId, timestamp) });
+    for (const channel of new Set([...channels.map((raw) => raw.toString()), ...(known?.keys() ?? [])])) {
+      out.push({ channel, diff: await this.removeFrom(channel, connectionId, timestamp, known?.get(channel)) });
       // Done with this channel only now: on a Redis Cluster its slot may be failing over while the connection's is
       // not, and a removal that failed here stays listed for the next claim (a re-assertion pass, the next sweep).
       await guard(this.redis.srem(k.connectionChannels(connectionId), channel));
+      known?.delete(channel);
     }
+    if (mode === 'own') this.leaving.delete(connectionId);
     return out;
   }
 
-  private async removeFrom(channel: string, connectionId: string, timestamp: number): Promise<PresenceDiff> {
+  /** `memberKeys`: the connection's members there as this node knew them, should Redis' record of them be gone. */
+  private async removeFrom(
+    channel: string,
+    connectionId: string,
+    timestamp: number,
+    memberKeys: string[] = [],
+  ): Promise<PresenceDiff> {
     const flat = (await guard(
-      removeScript.run(this.redis, this.channelKeys(channel, connectionId), [this.options.departedTtl]),
+      removeScript.run(this.redis, this.channelKeys(channel, connectionId), [this.options.departedTtl, ...memberKeys]),
     )) as Buffer[];
     const diff = emptyDiff();
     for (let i = 1; i < flat.length; i += 2) {

@@ -3,10 +3,17 @@
 -- removed member is remembered as departed (lib/presence-newness.lua), for the connection's resume.
 -- KEYS[1] members hash, KEYS[2] the connection's member set on this channel, KEYS[3] the connection's departed
 -- members on this channel, KEYS[4] the members' entry order, KEYS[5] their version (lib/presence-order.lua);
--- ARGV[1] departed-record TTL ms
+-- ARGV[1] departed-record TTL ms, then the memberKeys its owner knew it had there (the member set has a TTL only the
+-- owner refreshes, and may have run out while a removal waited for a failover)
 -- Returns a flat list memberKey, value, memberKey, value...
 local out = {}
-for _, mk in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+local mks = redis.call('SMEMBERS', KEYS[2])
+local listed = {}
+for _, mk in ipairs(mks) do listed[mk] = true end
+for i = 2, #ARGV do
+  if not listed[ARGV[i]] then mks[#mks + 1] = ARGV[i] end
+end
+for _, mk in ipairs(mks) do
   local v = redis.call('HGET', KEYS[1], mk)
   if v then
     redis.call('HDEL', KEYS[1], mk)
