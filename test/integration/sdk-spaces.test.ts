@@ -5,7 +5,7 @@ import type * as Ably from 'ably';
 import { clientFor, TcpProxy } from '../cluster/cluster-helpers.ts';
 import { sdkBackends } from '../helpers/backends.ts';
 import { redisSkip, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { Collector } from '../helpers/server.ts';
+import { Collector, connectionState } from '../helpers/server.ts';
 
 // `@ably/spaces` 0.5.2, unmodified, against real Rollcall servers: one node in memory, and two nodes sharing Redis
 // with the two users on different nodes.
@@ -89,7 +89,8 @@ for (const backend of BACKENDS) {
       // The doomed device reaches its node through a proxy, so its network can be cut for good.
       const proxy = new TcpProxy(ports[0]);
       await proxy.listen(t);
-      const doomed = await spacesFor(t, proxy.port, 'doomed', { transportParams: { remainPresentFor: 1000 } }).get('board');
+      const doomedSpaces = spacesFor(t, proxy.port, 'doomed', { transportParams: { remainPresentFor: 1000 } });
+      const doomed = await doomedSpaces.get('board');
       await doomed.enter({ name: 'Doomed' });
       await seen.until(has('enter', 'doomed'));
 
@@ -105,6 +106,10 @@ for (const backend of BACKENDS) {
         (await watcher.members.getAll()).map((m) => m.clientId),
         ['watcher'],
       );
+      // The network comes back before the test ends: closing a client whose connection attempts hang leaves the SDK
+      // rejecting its pending operations (80017) with nobody to catch them.
+      proxy.release();
+      await connectionState(doomedSpaces.client as unknown as Ably.Realtime, 'connected');
     });
 
     test('locations: set and seen by the other member, previous location included', async (t) => {
