@@ -4,7 +4,7 @@ import type * as Ably from 'ably';
 import { redisSkip } from '../helpers/redis.ts';
 import { redisTopologies, startRedisCluster, startRedisSentinel, type TestRedisBackend } from '../helpers/redis-topologies.ts';
 import { connectionState, type TestServer } from '../helpers/server.ts';
-import { clientFor, memberKeys, PresenceLog, startNodes } from './cluster-helpers.ts';
+import { clientFor, linkIs, memberKeys, PresenceLog, readyStatus, startNodes } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 // Failover needs a replica to promote: a 3-master cluster with one replica each, and the Sentinel setup.
@@ -13,17 +13,6 @@ for (const topology of redisTopologies()) {
   if (skip || topology === 'single') continue;
   backends.push([topology, topology === 'cluster' ? await startRedisCluster({ after }, 1) : await startRedisSentinel({ after })]);
 }
-
-const ready = async (n: TestServer) => (await fetch(`http://127.0.0.1:${n.port}/ready`)).status;
-const linkIs = (n: TestServer, up: boolean) =>
-  new Promise<void>((resolve) => {
-    const on = (state: boolean) => {
-      if (state !== up) return;
-      n.server.node.events.off('cluster-link', on);
-      resolve();
-    };
-    n.server.node.events.on('cluster-link', on);
-  });
 
 for (const [topology, redis] of backends) {
   describe(`cluster on Redis: the master holding a busy channel fails over (${topology})`, { skip }, () => {
@@ -38,7 +27,7 @@ for (const [topology, redis] of backends) {
       const clients = Array.from({ length: 12 }, (_, i) => clientFor(t, nodes[i % 3]!.port, { clientId: `u${i}` }));
       await Promise.all(clients.map((c, i) => c.channels.get(channelName).presence.enter({ i })));
       await seen.until(() => seen.count('enter') === 12);
-      for (const n of nodes) assert.equal(await ready(n), 200);
+      for (const n of nodes) assert.equal(await readyStatus(n), 200);
 
       // The master that holds the channel's members (its slot, on a cluster).
       const victim = await redis.masterFor(`${prefix}pm:{testapp:${channelName}}`);
@@ -53,7 +42,7 @@ for (const [topology, redis] of backends) {
       await Promise.all(down);
       const downAfter = performance.now() - crashedAt;
       for (const n of nodes) {
-        const status = await ready(n);
+        const status = await readyStatus(n);
         if (!linkUp.get(n)) assert.equal(status, 503, 'unready while the shard fails over');
       }
 
@@ -64,7 +53,7 @@ for (const [topology, redis] of backends) {
       }
       await Promise.all(up);
       const upAfter = performance.now() - crashedAt;
-      for (const n of nodes) assert.equal(await ready(n), 200);
+      for (const n of nodes) assert.equal(await readyStatus(n), 200);
 
       // Every node converges to exactly the live members (re-asserted on the promoted master)...
       const liveIds = [0, 1, 3, 4, 6, 8, 9, 10, 11];
