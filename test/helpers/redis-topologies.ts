@@ -182,7 +182,11 @@ function prefixer(ports: () => number[]) {
  */
 export async function startRedisCluster(t: { after(fn: () => unknown): void }, replicas = 0): Promise<TestRedisBackend> {
   const count = 3 * (1 + replicas);
-  const ports = await freePorts(count);
+  // The cluster bus port is chosen free too: Redis's default (port + 10000) may be in use by anything, and a node
+  // that cannot bind it aborts.
+  const chosen = await freePorts(2 * count);
+  const ports = chosen.slice(0, count);
+  const busPorts = chosen.slice(count);
   const dirs = ports.map(() => mkdtempSync(join(tmpdir(), 'rollcall-cluster-')));
   const procs = ports.map(
     (port, i) =>
@@ -190,6 +194,8 @@ export async function startRedisCluster(t: { after(fn: () => unknown): void }, r
         ...dataArgs(port),
         '--cluster-enabled',
         'yes',
+        '--cluster-port',
+        String(busPorts[i]),
         '--cluster-config-file',
         'nodes.conf',
         '--cluster-node-timeout',
