@@ -76,7 +76,7 @@ describe('AnnotationService', () => {
     await first;
 
     const totals = delivered.map(
-      (m) => ((m.annotations?.summary ?? {})['vote:multiple.v1'] as { yes: { total: number } }).yes.total,
+      (m) => (m.annotations?.summary?.['vote:multiple.v1'] as { yes: { total: number } } | undefined)?.yes.total,
     );
     assert.deepEqual(totals, [2], 'only the newer summary went out; the older one was dropped, not sent after it');
   });

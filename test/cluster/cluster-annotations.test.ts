@@ -52,8 +52,8 @@ for (const [topology, redis] of backends) {
       for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) > (seen[i - 1] as number), `summary ${i} is newer`);
       assert.equal(seen.at(-1), all, 'the last summary counts every vote');
       const last = logs[0]?.items.at(-1) as Ably.Message;
-      const yes = (last.annotations?.summary ?? {})[TYPE] as Record<string, { clientIds: Record<string, number> }>;
-      const clientIds = yes.yes?.clientIds;
+      const yes = last.annotations?.summary?.[TYPE] as Record<string, { clientIds: Record<string, number> }> | undefined;
+      const clientIds = yes?.yes?.clientIds;
       assert.deepEqual(
         Object.fromEntries(Object.entries(clientIds ?? {}).sort(([x], [y]) => x.localeCompare(y))),
         Object.fromEntries(voters.map((_, i) => [`voter-${i}`, perVoter])),
