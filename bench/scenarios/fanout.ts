@@ -1,7 +1,8 @@
 import type { Child } from '../child.ts';
-import { BENCH_KEY, type BenchContext, split } from '../context.ts';
+import type { BenchContext } from '../context.ts';
 import { fmtMs, fmtRate, percentile, withTimeout } from '../stats.ts';
 import { register } from './registry.ts';
+import { openAll as openCrowd } from './storm.ts';
 
 const SIZE = 100;
 const WINDOW = 16;
@@ -11,24 +12,12 @@ interface Phase {
   latencies: number[];
 }
 
-/** Opens K subscribers over the workers; the first client of worker 0 also publishes. */
-export async function openAll(ctx: BenchContext, workers: Child[], k: number, port: number, raw: boolean) {
-  const counts = split(k, workers.length);
-  await Promise.all(
-    workers.map((w, i) =>
-      w.request('open', {
-        port,
-        key: BENCH_KEY,
-        format: ctx.options.format,
-        prefix: `f${i}-`,
-        count: counts[i],
-        raw,
-        channel: 'fan',
-      }),
-    ),
-  );
-  return counts;
-}
+/** The fan-out's channel: K subscribers over the workers; the first client of worker 0 also publishes. */
+export const FAN_CHANNEL = 'fan';
+
+/** Opens K subscribers on {@link FAN_CHANNEL} over the workers. */
+export const openAll = (ctx: BenchContext, workers: Child[], k: number, port: number, raw: boolean) =>
+  openCrowd(workers, k, port, ctx, raw, FAN_CHANNEL);
 
 /**
  * Publishes `count` messages (windowed when rate is 0, else paced) and waits until every subscriber has them all,
@@ -45,7 +34,7 @@ export async function phase(
   const sampleEvery = Math.max(1, Math.floor(total / 40_000));
   await Promise.all(workers.map((w) => w.request('listen', { sampleEvery })));
   const pub = workers[0] as Child;
-  const published = pub.request<{ t0: number }>('publish', { channel: 'fan', count, size: SIZE, window: WINDOW, rate });
+  const published = pub.request<{ t0: number }>('publish', { channel: FAN_CHANNEL, count, size: SIZE, window: WINDOW, rate });
   const done = await withTimeout(
     Promise.all(
       workers.map((w, i) =>
