@@ -12,7 +12,8 @@ export type ChannelDiffs = Array<{
 
 /**
  * What the cluster layer needs from a shared presence store on top of {@link PresenceStore}. Every method is a
- * claim: when several nodes run it at once, each removed member is returned to exactly one of them.
+ * claim: when several nodes run it at once, each removed member is returned to exactly one of them. One that fails
+ * partway throws RemovalCutShort with what it did change (src/store/presence-store.ts), for the caller to broadcast.
  */
 export interface ClusterPresenceStore extends PresenceStore {
   /**

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { Node } from '../node/node.ts';
 import type { PresenceCause } from '../presence/presence-service.ts';
+import { RemovalCutShort } from '../store/presence-store.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import type { ClusterBus, ClusterLink } from './cluster-bus.ts';
 import type { ClusterMessage } from './cluster-message.ts';
@@ -143,7 +144,7 @@ export class Cluster {
       this.lastReassert = now;
       // Members of connections that ended while Redis was unreachable (closed or expired meanwhile).
       // The live map itself, not a copy: the pass takes many round trips, and clients connect meanwhile.
-      await this.broadcast(await store.reassert(this.d.node.connections, now), 'close');
+      await this.settle(store.reassert(this.d.node.connections, now), 'close');
       await this.d.node.occupancy.reassert();
       if (this.resyncWanted) {
         const channels = await resyncPresence(this.d.node);
@@ -159,18 +160,33 @@ export class Cluster {
       for (const dead of await registry.silentSince(now - config.nodeDownTimeout)) {
         if (dead === this.nodeId) continue;
         if (!(await registry.claimReap(dead, this.nodeId, config.nodeDownTimeout))) continue;
-        const removed = await store.removeNode(dead, clock.now());
+        const removed = await this.settle(store.removeNode(dead, clock.now()), 'node-down');
         this.d.node.logger.warn(
           { nodeId: this.nodeId, deadNode: dead, membersLeft: count(removed) },
           `cluster: node ${dead} is down; ${count(removed)} of its members left`,
         );
-        await this.broadcast(removed, 'node-down');
         await this.d.node.occupancy.removeNode(dead);
         await registry.forget(dead);
         await this.d.bus.publish({ type: 'node-down', nodeId: dead, by: this.nodeId });
       }
     }
-    await this.broadcast(await store.sweepLeaves(clock.now()), 'timeout');
+    await this.settle(store.sweepLeaves(clock.now()), 'timeout');
+  }
+
+  /**
+   * Broadcasts what a store operation removed (and wrote back), also when it failed partway: those members are gone
+   * from Redis all the same and no later call returns them, so their LEAVEs go out now (then the failure is thrown).
+   */
+  private async settle(work: Promise<ChannelDiffs>, cause: PresenceCause): Promise<ChannelDiffs> {
+    let removed: ChannelDiffs;
+    try {
+      removed = await work;
+    } catch (err) {
+      if (err instanceof RemovalCutShort) await this.broadcast(err.removed, cause);
+      throw err;
+    }
+    await this.broadcast(removed, cause);
+    return removed;
   }
 
   private async broadcast(removed: ChannelDiffs, cause: PresenceCause): Promise<void> {

@@ -31,7 +31,8 @@ export interface ConnectionDirectory {
   forget(connectionId: string): void;
   /**
    * A resume with a key this node does not know: moves the connection here if the key and identity match, with
-   * `newKey` as its key, and tells its previous node. Undefined when unknown, expired or mismatched.
+   * `newKey` as its key, and tells its previous node. Undefined when unknown, expired, closed, mismatched, or while
+   * the removal of members whose grace ended is unfinished.
    */
   claim(resumeKey: string, newKey: string, appId: string, clientId: string | null): Promise<ConnectionRecord | undefined>;
 }

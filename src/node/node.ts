@@ -24,7 +24,7 @@ import { MemoryOccupancyStore } from '../store/memory/memory-occupancy-store.ts'
 import { MemoryPublishDedupe } from '../store/memory/memory-publish-dedupe.ts';
 import { MemoryTokenRevocations } from '../store/memory/memory-token-revocations.ts';
 import type { OccupancyStore } from '../store/occupancy-store.ts';
-import type { PresenceStore } from '../store/presence-store.ts';
+import { type PresenceStore, RemovalCutShort } from '../store/presence-store.ts';
 import type { PublishDedupe } from '../store/publish-dedupe.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import { type ConnectParams, parseConnectParams } from './connect-params.ts';
@@ -442,7 +442,12 @@ export class Node {
     this.lifecycle({ phase: 'disconnected', connectionId: conn.id, clientId: conn.clientId, reason });
     this.metrics?.transportsLost.inc();
     this.directory?.disconnected(conn.id, conn.serials.highWater, this.clock.now() + conn.options.remainPresentFor);
-    this.presence.scheduleLeave(conn, this.fail);
+    this.presence.scheduleLeave(conn, (err) => {
+      this.fail(err);
+      // Some of its members left and the rest must follow (cluster mode: a channel's shard failing over), so it can
+      // no longer resume with the members it had: it ends here as the shared state says (no resume, 80008).
+      if (err instanceof RemovalCutShort) this.dispose(conn, 'presence removal cut short', 'expired').catch(this.fail);
+    });
     conn.expiryTimer = this.clock.setTimeout(() => {
       this.dispose(conn, 'connection state expired', 'expired').catch(this.fail);
     }, this.config.connectionStateTtl);

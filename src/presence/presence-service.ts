@@ -5,7 +5,7 @@ import type { ServerMetrics } from '../observability/metrics-server.ts';
 import { Action, PresenceAction, type PresenceMessage, type ProtocolMessage } from '../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../store/broker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
-import type { PresenceStore } from '../store/presence-store.ts';
+import { type PresenceStore, RemovalCutShort } from '../store/presence-store.ts';
 import type { Clock } from '../time/clock.ts';
 import { isEmptyDiff, type PresenceDiff, type PresenceMember } from './member.ts';
 import { SyncCache } from './sync-cache.ts';
@@ -110,7 +110,15 @@ export class PresenceService {
    * resolves with how many left.
    */
   async removeConnection(connectionId: string, cause: PresenceCause = 'close'): Promise<number> {
-    const removed = await this.store.removeConnection(connectionId, this.clock.now());
+    let removed: Array<{ channel: string; diff: PresenceDiff }>;
+    try {
+      // Only a grace period's end leaves the connection itself resumable.
+      removed = await this.store.removeConnection(connectionId, this.clock.now(), cause !== 'timeout');
+    } catch (err) {
+      // What was removed before the failure left for good: its LEAVEs go out now, the rest when it is finished.
+      if (err instanceof RemovalCutShort) for (const r of err.removed) await this.broadcastLeaves(r.channel, r.diff, cause);
+      throw err;
+    }
     let left = 0;
     for (const { channel, diff } of removed) {
       left += diff.left.length;

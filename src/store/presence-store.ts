@@ -1,4 +1,5 @@
 import type { LeaveDetails, PresenceDiff, PresenceMember } from '../presence/member.ts';
+import type { PresenceCause } from '../presence/presence-service.ts';
 
 /** A page of members and the cursor of the next one (absent on the last page). */
 export interface PresencePage {
@@ -20,8 +21,16 @@ export interface PresenceStore {
   leave(channel: string, clientId: string, connectionId: string, details: LeaveDetails): Promise<PresenceDiff>;
   /** Removes a connection's members on one channel (detach). */
   removeConnectionFromChannel(channel: string, connectionId: string, timestamp: number): Promise<PresenceDiff>;
-  /** Removes a connection's members everywhere (close, grace period over), per channel. */
-  removeConnection(connectionId: string, timestamp: number): Promise<Array<{ channel: string; diff: PresenceDiff }>>;
+  /**
+   * Removes a connection's members everywhere, per channel: `closed` when the connection itself ended (CLOSE, its
+   * state expired: it can never be resumed), false when only its grace period is over (it may still resume, without
+   * members). A backend that can fail partway throws {@link RemovalCutShort}, with what it did remove.
+   */
+  removeConnection(
+    connectionId: string,
+    timestamp: number,
+    closed?: boolean,
+  ): Promise<Array<{ channel: string; diff: PresenceDiff }>>;
   /**
    * The connection's state is gone for good (CLOSE, connectionStateTtl over): forget what was kept of its departed
    * members for newness checks (see PresenceSet). Backends whose records expire by themselves may do nothing.
@@ -53,4 +62,19 @@ export interface PresenceStore {
   ): Promise<PresencePage>;
   /** Number of members on the channel. */
   count(channel: string): Promise<number>;
+}
+
+/**
+ * A removal that failed partway (on a Redis Cluster, one channel's shard failing over): the members in `removed` are
+ * gone from the store all the same, and their LEAVEs are the catcher's to broadcast, since no later call returns
+ * them again. The rest is left for a later claim to finish.
+ */
+export class RemovalCutShort extends Error {
+  constructor(
+    readonly removed: Array<{ channel: string; diff: PresenceDiff; cause?: PresenceCause }>,
+    cause: unknown,
+  ) {
+    super(`presence removal cut short: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'RemovalCutShort';
+  }
 }

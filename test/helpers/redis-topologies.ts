@@ -53,6 +53,12 @@ export interface TestRedisBackend {
   masterFor(key: string): Promise<number>;
   /** Kills (SIGKILL) the data server on `port`, as a crash. */
   crash(port: number): Promise<void>;
+  /**
+   * Sentinel only: swaps master and replica with REPLICAOF, as an operator would, then points the sentinels at the
+   * new master. No sentinel failover: nobody disconnects the old master's clients, whose writes are answered
+   * READONLY from then on. Resolves with the old master's port once the sentinels agree.
+   */
+  demote?(): Promise<number>;
 }
 
 export type RedisTopology = 'single' | 'cluster' | 'sentinel';
@@ -413,6 +419,21 @@ export async function startRedisSentinel(t: { after(fn: () => unknown): void }):
     async crash(port) {
       // The sentinels promote the replica; what follows a crash is theirs to decide (start() asks them).
       await procs.get(port)?.stop('SIGKILL');
+    },
+    async demote() {
+      const old = await currentMaster();
+      const next = data.find((p) => p !== old) as number;
+      await cli(next, 'REPLICAOF', 'NO', 'ONE');
+      for (const s of sentinelPorts) {
+        await cli(s, 'SENTINEL', 'REMOVE', SENTINEL_MASTER);
+        await cli(s, 'SENTINEL', 'MONITOR', SENTINEL_MASTER, '127.0.0.1', String(next), '2');
+        await cli(s, 'SENTINEL', 'SET', SENTINEL_MASTER, 'down-after-milliseconds', '1000', 'failover-timeout', '3000');
+      }
+      master = next;
+      await cli(old, 'REPLICAOF', '127.0.0.1', String(next));
+      await replicaInSync();
+      await sentinelsAgree();
+      return old;
     },
   };
 }

@@ -138,6 +138,15 @@ export class RedisKeys {
     return `${this.prefix}cch:{c:${connectionId}}`;
   }
 
+  /**
+   * HASH channel key → packed memberKeys the connection had there when its removal was claimed, as its owner knew
+   * them (same slot as the connection hash): lets any node finish a removal cut short, after the owner's memory and
+   * Redis' own per-channel record of them (memberTtl) are gone.
+   */
+  connectionLeaving(connectionId: string): string {
+    return `${this.prefix}clv:{c:${connectionId}}`;
+  }
+
   /** SET of connectionIds owned by a node. */
   nodeConnections(nodeId: string): string {
     return `${this.prefix}nc:{n:${nodeId}}`;

@@ -79,14 +79,14 @@ export class RedisConnectionDirectory implements ConnectionDirectory {
   async claim(resumeKey: string, newKey: string, appId: string, clientId: string | null): Promise<ConnectionRecord | undefined> {
     const id = resumeKey.slice(0, resumeKey.indexOf('!'));
     if (!id) return undefined;
+    const k = this.keys;
     const reply = (await resumeScript.run(
       this.redis,
-      [this.keys.connection(id)],
+      [k.connection(id), k.connectionChannels(id), k.connectionLeaving(id)],
       [resumeKey, appId, JSON.stringify(clientId), this.options.nodeId, newKey, this.options.stateTtl],
     )) as Buffer[] | null;
     if (!reply) return undefined;
     const [previous, , serial] = reply.map((b) => b.toString());
-    const k = this.keys;
     await this.redis.zrem(k.leaves(), id);
     await this.redis.sadd(k.nodeConnections(this.options.nodeId), id);
     if (previous && previous !== this.options.nodeId) {

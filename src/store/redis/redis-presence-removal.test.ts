@@ -2,33 +2,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
 import { redisSkip } from '../../../test/helpers/redis.ts';
 import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
+import { shardDown } from '../../../test/helpers/shard-down.ts';
 import { parseRedisTarget } from '../../config/redis-target.ts';
 import type { PresenceMember } from '../../presence/member.ts';
 import { RedisKeys } from './keys.ts';
-import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClient } from './redis-client.ts';
+import { closeRedisClients, connectRedisClients, createRedisClients } from './redis-client.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
 
 const skipAll = redisSkip();
-
-/**
- * `client`, except that scripts on `key` fail while `down()` says so: on a Redis Cluster, the channel's shard failing
- * over while the connection's shard serves (the case this file is about; a real crash is in
- * test/cluster/cluster-failover.test.ts, where it shows only now and then).
- */
-function shardDown(client: RedisClient, key: string, down: () => boolean): RedisClient {
-  return new Proxy(client, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target) as unknown;
-      if (typeof value !== 'function') return value;
-      if (prop !== 'callBuffer') return value.bind(target);
-      return (...args: unknown[]) => {
-        const keys = args.slice(3, 3 + Number(args[2]));
-        if (down() && keys.includes(key)) return Promise.reject(new Error(`connect ECONNREFUSED (${key}: shard down)`));
-        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-      };
-    },
-  });
-}
 
 const backends = new Map<string, TestRedisBackend>();
 for (const topology of skipAll ? [] : redisTopologies()) backends.set(topology, await startRedisBackend({ after }, topology));
@@ -42,7 +23,7 @@ for (const topology of redisTopologies()) {
     t.after(() => closeRedisClients(clients));
     const shard = { down: false };
     const options = { nodeId: 'node-a', memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000, readPageSize: 3 };
-    const flaky = shardDown(clients.command, keys.members('app:room'), () => shard.down);
+    const flaky = shardDown(clients.command, (key) => shard.down && key === keys.members('app:room'));
     return { keys, redis: clients.command, shard, store: new RedisPresenceStore(flaky, keys, options) };
   }
 

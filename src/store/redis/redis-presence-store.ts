@@ -9,7 +9,7 @@ import {
   type PresenceMember,
   payloadOf,
 } from '../../presence/member.ts';
-import type { PresencePage } from '../presence-store.ts';
+import { type PresencePage, RemovalCutShort } from '../presence-store.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -79,8 +79,10 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   private readonly own = new Map<string, Map<string, Map<string, Buffer>>>();
   /**
    * connectionId → channel → memberKeys, for connections that ended here whose removal has not gone through yet
-   * (Redis failing over): retried by each re-assertion pass. Redis' own record of them (the connection's channel set,
-   * its member set per channel) has a TTL of memberTtl that only this node refreshed, and may run out meanwhile.
+   * (Redis failing over): retried by each re-assertion pass. Redis' own record of them (the connection's member set
+   * per channel) has a TTL of memberTtl that only this node refreshed, and may run out meanwhile; so the claim copies
+   * them next to the connection's state (keys.connectionLeaving), where any node finishing the removal finds them.
+   * This copy is kept only until a claim took it there (the connection's own slot may be failing over too).
    */
   private readonly leaving = new Map<string, Map<string, string[]>>();
 
@@ -145,12 +147,12 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     return diff;
   }
 
-  async removeConnection(connectionId: string, timestamp: number): Promise<ChannelDiffs> {
+  async removeConnection(connectionId: string, timestamp: number, closed = true): Promise<ChannelDiffs> {
     // Whatever Redis says, this node no longer holds these members; until Redis has removed them, it remembers them.
     const channels = this.own.get(connectionId);
     this.own.delete(connectionId);
     if (channels) this.leaving.set(connectionId, new Map([...channels].map(([ch, members]) => [ch, [...members.keys()]])));
-    return this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp);
+    return this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp, closed ? 'closed' : 'left');
   }
 
   /** Nothing to do: departed-member records expire by themselves after `departedTtl`. */
@@ -264,8 +266,7 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     const beat = await guard(this.redis.zscore(this.keys.nodes(), nodeId));
     const diedAt = beat === null ? timestamp : Number(beat);
     const o = this.options;
-    const out: ChannelDiffs = [];
-    for (const connectionId of await guard(this.redis.smembers(set))) {
+    return eachOf(await guard(this.redis.smembers(set)), async (connectionId, out) => {
       const fate = await guard(
         orphanConnection(this.redis, this.keys, connectionId, nodeId, diedAt, timestamp, {
           connectionStateTtl: o.connectionStateTtl,
@@ -274,20 +275,24 @@ export class RedisPresenceStore implements ClusterPresenceStore {
       );
       if (fate === 'remove') out.push(...(await this.claimAndRemove(connectionId, 'reap', nodeId, timestamp)));
       await guard(this.redis.srem(set, connectionId));
-    }
-    return out;
+    });
   }
 
   async sweepLeaves(now: number): Promise<ChannelDiffs> {
     const due = await guard(this.redis.zrangebyscore(this.keys.leaves(), '-inf', now, 'LIMIT', 0, 200));
-    const out: ChannelDiffs = [];
-    for (const connectionId of due) {
+    // One connection's removal cut short stays queued; the others are swept all the same.
+    return eachOf(due, async (connectionId, out) => {
       const nodeDown = await guard(orphaned(this.redis, this.keys, connectionId));
-      const removed = await this.claimAndRemove(connectionId, 'sweep', this.options.nodeId, now);
-      out.push(...(nodeDown ? removed.map((r) => ({ ...r, cause: 'node-down' as const })) : removed));
+      const because = (removed: ChannelDiffs) =>
+        nodeDown ? removed.map((r) => ({ ...r, cause: 'node-down' as const })) : removed;
+      try {
+        out.push(...because(await this.claimAndRemove(connectionId, 'sweep', this.options.nodeId, now)));
+      } catch (err) {
+        if (err instanceof RemovalCutShort) throw new RemovalCutShort(because(err.removed), err.cause);
+        throw err;
+      }
       await guard(this.redis.zrem(this.keys.leaves(), connectionId));
-    }
-    return out;
+    });
   }
 
   async scheduleLeave(connectionId: string, leaveAt: number): Promise<void> {
@@ -313,6 +318,32 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     const k = this.keys;
     const ttl = this.options.memberTtl;
     const out: ChannelDiffs = [];
+    try {
+      await this.writeBack(live, out);
+    } catch (err) {
+      // Members written back before the failure are in Redis again: their ENTERs go out all the same.
+      throw new RemovalCutShort(out, err);
+    }
+    // Connections Redis still credits to this node that it no longer serves left while Redis could not be told.
+    const set = k.nodeConnections(this.options.nodeId);
+    const ended = new Set([...this.leaving.keys(), ...(await guard(this.redis.smembers(set)))]);
+    await eachOf(
+      ended,
+      async (connectionId, removed) => {
+        if (live.has(connectionId)) return;
+        removed.push(...(await this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp, 'closed')));
+        await guard(this.redis.srem(set, connectionId));
+      },
+      out,
+    );
+    await guard(this.redis.pexpire(set, ttl));
+    return out;
+  }
+
+  /** Writes back the members of `live` connections this node holds that Redis lost; those written go in `out`. */
+  private async writeBack(live: LiveConnections, out: ChannelDiffs): Promise<void> {
+    const k = this.keys;
+    const ttl = this.options.memberTtl;
     for (const [connectionId, channels] of this.own) {
       if (!live.has(connectionId)) continue;
       for (const [channel, members] of channels) {
@@ -340,47 +371,61 @@ export class RedisPresenceStore implements ClusterPresenceStore {
         out.push({ channel, diff });
       }
     }
-    // Connections Redis still credits to this node that it no longer serves left while Redis could not be told.
-    const set = k.nodeConnections(this.options.nodeId);
-    const ended = new Set([...this.leaving.keys(), ...(await guard(this.redis.smembers(set)))]);
-    for (const connectionId of ended) {
-      if (live.has(connectionId)) continue;
-      out.push(...(await this.claimAndRemove(connectionId, 'own', this.options.nodeId, timestamp)));
-      await guard(this.redis.srem(set, connectionId));
-    }
-    await guard(this.redis.pexpire(set, ttl));
-    return out;
   }
 
+  /**
+   * Claims the connection's removal and removes its members, channel by channel. Every channel is tried even when
+   * one fails (each is on its own slot); if one did, the LEAVEs of the others are thrown along (RemovalCutShort)
+   * and the connection is queued for the sweep, which every node runs: the removal is finished whoever is left.
+   * `state`: what a claim by its owner makes of the connection (closed, or only its grace ended).
+   */
   private async claimAndRemove(
     connectionId: string,
     mode: 'own' | 'reap' | 'sweep',
     nodeId: string,
     timestamp: number,
+    state: 'closed' | 'left' = 'left',
   ): Promise<ChannelDiffs> {
     const k = this.keys;
-    const channels = (await guard(
+    const known = mode === 'own' ? this.leaving.get(connectionId) : undefined;
+    const args: Array<string | number | Buffer> = [mode, nodeId, timestamp, this.options.connectionStateTtl, state];
+    for (const [channel, mks] of known ?? []) args.push(channel, packValue(mks));
+    const reply = (await guard(
       claimScript.run(
         this.redis,
-        [k.connection(connectionId), k.connectionChannels(connectionId)],
-        [mode, nodeId, timestamp, this.options.connectionStateTtl],
+        [k.connection(connectionId), k.connectionChannels(connectionId), k.connectionLeaving(connectionId)],
+        args,
       ),
-    )) as Buffer[] | null;
-    const known = mode === 'own' ? this.leaving.get(connectionId) : undefined;
+    )) as [Buffer[], Buffer[]] | null;
     // Refused: the connection lives on another node now, which holds its members.
-    if (!channels) {
+    if (!reply) {
       this.leaving.delete(connectionId);
       return [];
     }
-    const out: ChannelDiffs = [];
-    for (const channel of new Set([...channels.map((raw) => raw.toString()), ...(known?.keys() ?? [])])) {
-      out.push({ channel, diff: await this.removeFrom(channel, connectionId, timestamp, known?.get(channel)) });
+    // Redis holds the owner's record of the members now, for whichever node finishes the removal.
+    if (mode === 'own') this.leaving.delete(connectionId);
+    const [listed, saved] = reply;
+    const memberKeys = new Map<string, string[]>();
+    for (let i = 0; i < saved.length; i += 2) {
+      memberKeys.set((saved[i] as Buffer).toString(), unpackValue<string[]>(saved[i + 1] as Buffer));
+    }
+    const channels = new Set([...listed.map((raw) => raw.toString()), ...memberKeys.keys()]);
+    const out = await eachOf(channels, async (channel, removed) => {
+      removed.push({ channel, diff: await this.removeFrom(channel, connectionId, timestamp, memberKeys.get(channel)) });
       // Done with this channel only now: on a Redis Cluster its slot may be failing over while the connection's is
       // not, and a removal that failed here stays listed for the next claim (a re-assertion pass, the next sweep).
-      await guard(this.redis.srem(k.connectionChannels(connectionId), channel));
-      known?.delete(channel);
-    }
-    if (mode === 'own') this.leaving.delete(connectionId);
+      await guard(
+        this.redis
+          .multi()
+          .srem(k.connectionChannels(connectionId), channel)
+          .hdel(k.connectionLeaving(connectionId), channel)
+          .exec(),
+      );
+    }).catch(async (err: unknown) => {
+      // Best effort: should the queue be out of reach too, this node's own pass still retries what it owned.
+      await this.redis.zadd(k.leaves(), timestamp, connectionId).catch(() => undefined);
+      throw err;
+    });
     return out;
   }
 
@@ -442,4 +487,29 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     if (members.size === 0) channels.delete(channel);
     if (channels.size === 0) this.own.delete(connectionId);
   }
+}
+
+/**
+ * Runs `step` for every item, all of them even when some fail, gathering what they removed in `out` (what a step
+ * cut short removed too). If any failed, throws {@link RemovalCutShort} with all of it: those LEAVEs happened, and
+ * no later call returns them again.
+ */
+async function eachOf<T>(
+  items: Iterable<T>,
+  step: (item: T, out: ChannelDiffs) => Promise<void>,
+  out: ChannelDiffs = [],
+): Promise<ChannelDiffs> {
+  let failed = false;
+  let failure: unknown;
+  for (const item of items) {
+    try {
+      await step(item, out);
+    } catch (err) {
+      if (err instanceof RemovalCutShort) out.push(...err.removed);
+      if (!failed) failure = err instanceof RemovalCutShort ? err.cause : err;
+      failed = true;
+    }
+  }
+  if (failed) throw new RemovalCutShort(out, failure);
+  return out;
 }

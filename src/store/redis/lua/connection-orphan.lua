@@ -4,13 +4,13 @@
 -- KEYS[1] connection hash, KEYS[2] its channel set
 -- ARGV[1] the dead node, ARGV[2] when it died (its last heartbeat, ms), ARGV[3] longest grace (connectionStateTtl),
 -- ARGV[4] now (ms), ARGV[5] how long past the grace the state is kept (ms)
--- Returns false when the connection has no state or has left (the caller removes its members now: after a LEAVE
--- its channel set holds only the channels whose removal was cut short), 0 when it is not the dead node's any more
+-- Returns false when the connection has no state or has left or closed (the caller removes its members now: after
+-- a LEAVE its channel set holds only the channels whose removal was cut short), 0 when it is not the dead node's any more
 -- (resumed elsewhere), else its leaveAt.
 local f = redis.call('HMGET', KEYS[1], 'node', 'state', 'leaveAt', 'rpf')
 if not f[1] then return false end
 if f[1] ~= ARGV[1] then return 0 end
-if f[2] == 'left' then return false end
+if f[2] == 'left' or f[2] == 'closed' then return false end
 local leave_at = tonumber(f[3] or '')
 if f[2] ~= 'disconnected' or not leave_at then
   leave_at = tonumber(ARGV[2]) + math.min(tonumber(f[4] or '0'), tonumber(ARGV[3]))
