@@ -75,13 +75,8 @@ const settle = async () => {
 test('a long re-assert pass does not stop the heartbeat (peers would reap a node busy re-asserting many members)', async () => {
   const clock = new ManualClock();
   const config = resolveConfig({ keys: [{ key: 'app.key:secret' }] });
-  const node = new Node({
-    config,
-    clock,
-    presenceStore: new MemoryPresenceStore(),
-    broker: new MemoryBroker(),
-    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
-  });
+  const history = new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
+  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history), history });
   const store = new SlowReassertStore();
   const registry = new RecordingRegistry();
   const bus = new HandBus();

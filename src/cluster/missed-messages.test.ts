@@ -46,7 +46,7 @@ test('missed messages are replayed merged with the live ones held meanwhile: eac
   const clock = new ManualClock();
   const config = resolveConfig({ keys: [{ key: KEY }] });
   const history = new GatedHistory(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
-  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(), history });
+  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history), history });
   const missed = new MissedMessages(node);
   // While `deaf`, events never reach the node (its subscription is down); they are in history all the same.
   let deaf = false;
@@ -94,7 +94,7 @@ test('an attachment whose missed messages retention dropped gets ATTACHED withou
   const clock = new ManualClock();
   const config = resolveConfig({ keys: [{ key: KEY }], historyMaxPerChannel: 2 });
   const history = new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: 2 });
-  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(), history });
+  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history), history });
   const missed = new MissedMessages(node);
   let deaf = false;
   const held = node.intercept;

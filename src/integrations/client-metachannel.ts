@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Action } from '../protocol/index.ts';
 import type { Broker } from '../store/broker.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import type { ClientTransition } from './client-transition.ts';
 
 /** The metachannel carrying every client-level transition of an app. */
@@ -17,15 +16,13 @@ export class ClientMetachannel {
   private readonly prefix = `meta-${randomBytes(4).toString('hex')}`;
   private count = 0;
 
-  constructor(
-    private readonly broker: Broker,
-    private readonly history: HistoryStore,
-  ) {}
+  /** `broker` keeps the transitions in the metachannel's history as it publishes them. */
+  constructor(private readonly broker: Broker) {}
 
   async publish(t: ClientTransition): Promise<void> {
     const appId = t.channelKey.slice(0, t.channelKey.indexOf(':'));
     const id = `${this.prefix}:${this.count++}`;
-    const event = await this.broker.publish(`${appId}:${CLIENTS_METACHANNEL}`, {
+    const message = {
       action: Action.MESSAGE,
       channel: CLIENTS_METACHANNEL,
       id,
@@ -33,7 +30,8 @@ export class ClientMetachannel {
       messages: [
         { id: `${id}:0`, name: t.name, data: JSON.stringify(t.payload), encoding: 'json', timestamp: t.payload.timestamp },
       ],
-    });
-    await this.history.append('messages', event);
+    };
+    // Kept in history by the broker in the same step as the fan-out (issue 16).
+    await this.broker.publish(`${appId}:${CLIENTS_METACHANNEL}`, message, undefined, { history: 'messages' });
   }
 }

@@ -3,7 +3,6 @@ import type { ChannelMetrics } from '../occupancy/metrics.ts';
 import type { PresenceCause } from '../presence/presence-service.ts';
 import { Action } from '../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../store/broker.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import { ChannelActivity, type ChannelChange } from './channel-activity.ts';
 import { ClientMetachannel } from './client-metachannel.ts';
@@ -20,9 +19,8 @@ import { webhookTargets } from './webhook-target.ts';
 export interface IntegrationsDeps {
   config: Config;
   clock: Clock;
-  /** The node's broker (unobserved) and history, for publishing on `[meta]clients`. */
+  /** The node's broker (unobserved), for publishing on `[meta]clients` (it keeps them in history too). */
   broker: Broker;
-  history: HistoryStore;
   devices: DeviceRegistry;
   queue: DeliveryQueue;
   log: (message: string) => void;
@@ -48,7 +46,7 @@ export class Integrations {
   constructor(private readonly d: IntegrationsDeps) {
     const { config, clock, log } = d;
     this.site = config.siteCode;
-    this.metachannel = new ClientMetachannel(d.broker, d.history);
+    this.metachannel = new ClientMetachannel(d.broker);
     const targets = webhookTargets(config);
     const retry = { base: config.webhookBackoffBase, max: config.webhookBackoffMax, horizon: config.webhookRetryHorizon };
     this.dispatcher = new WebhookDispatcher(targets, d.queue, clock, config.webhookQueueLimit, log, retry);

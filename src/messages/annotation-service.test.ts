@@ -41,8 +41,8 @@ class HeldSummaries implements Broker {
 describe('AnnotationService', () => {
   it('a summary overtaken by a newer one from another node is never sent after it', async () => {
     const clock = new ManualClock();
-    const broker = new MemoryBroker(0);
     const history = new MemoryHistoryStore(clock, { maxAge: 60_000, maxPerChannel: 100 });
+    const broker = new MemoryBroker(history, 0);
     const store = new MemoryAnnotationStore(clock, { maxAge: 60_000, maxPerChannel: 100 });
     const delivered: Message[] = [];
     broker.onEvent((e) => {
@@ -53,7 +53,6 @@ describe('AnnotationService', () => {
     const service = (b: Broker) =>
       new AnnotationService({
         broker: b,
-        history,
         store,
         clock,
         message: async () => ({ serial: SERIAL }),

@@ -11,15 +11,14 @@ import {
   type ProtocolMessage,
 } from '../protocol/index.ts';
 import type { Broker } from '../store/broker.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { AnnotationPage, AnnotationStore } from './annotation-store.ts';
 import type { Operator } from './message-service.ts';
 import { applyAnnotation, clientState, needsClientId, needsName, summarise, summaryMethod } from './summary.ts';
 
 export interface AnnotationServiceDeps {
+  /** Keeps annotations and summaries in `operations` history as it publishes them. */
   broker: Broker;
-  history: HistoryStore;
   store: AnnotationStore;
   clock: Clock;
   /** Resolves with the message a serial names, or throws 40400 (MessageService.get). */
@@ -60,10 +59,10 @@ export class AnnotationService {
       timestamp: now,
       annotations: [{ ...item, id: item.id ?? `${who.requestId}:0` }],
     };
-    const event = await this.deps.broker.publish(key, envelope, who.connectionId);
+    // Kept in history in the same step as the fan-out (issue 16); a retransmission was kept the first time.
+    const event = await this.deps.broker.publish(key, envelope, who.connectionId, { history: 'operations' });
     const stamped = event.message.annotations?.[0] as Annotation;
     if (event.duplicate) return stamped.serial as string;
-    await this.deps.history.append('operations', event);
     const { state, version } = await this.deps.store.annotate(key, item.messageSerial as string, stamped, (s) =>
       applyAnnotation(s, stamped),
     );
@@ -84,8 +83,7 @@ export class AnnotationService {
       // Server-made, so it reaches every subscriber (echo=false included), and kept for resume replay. When
       // another node recorded a later annotation and sent its summary first, this older one is dropped.
       const supersede = { key: `summary:${stamped.messageSerial}`, version };
-      const sent = await this.deps.broker.publish(key, summary, undefined, { supersede });
-      if (!sent.superseded) await this.deps.history.append('operations', sent);
+      await this.deps.broker.publish(key, summary, undefined, { supersede, history: 'operations' });
     }
     return stamped.serial as string;
   }

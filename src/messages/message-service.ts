@@ -81,11 +81,12 @@ export class MessageService {
         messages: [item],
       },
       who.connectionId,
+      // Kept in history in the same step as the fan-out (issue 16).
+      { history: 'operations' },
     );
     const stamped = event.message.messages?.[0] as Message;
     // A retransmission the broker recognised (the same msgSerial after a resume) was applied the first time.
     if (event.duplicate) return stamped;
-    await this.deps.history.append('operations', event);
     await this.deps.store.apply(key, {
       serial,
       next: nextHead(head, stamped),

@@ -19,13 +19,14 @@ const packr = new Packr({ useRecords: false });
 function makeNode(log: string[]): Node {
   const clock = new ManualClock();
   const config = resolveConfig({ keys: [{ key: KEY }], maxInboundRate: 100_000, maxMembersPerChannel: 50 });
+  const history = new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
   return new Node({
     config,
     clock,
     logger: textLogger((line) => log.push(line)),
     presenceStore: new MemoryPresenceStore(),
-    broker: new MemoryBroker(),
-    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+    broker: new MemoryBroker(history),
+    history,
   });
 }
 

@@ -124,7 +124,6 @@ export class Node {
     const retention = { maxAge: deps.config.historyMaxAge, maxPerChannel: deps.config.historyMaxOperationsPerChannel };
     this.annotations = new AnnotationService({
       broker: deps.broker,
-      history: deps.history,
       clock: deps.clock,
       store: deps.annotationStore ?? new MemoryAnnotationStore(deps.clock, retention),
       message: (key, serial) => this.messages.find(key, serial),
@@ -145,14 +144,7 @@ export class Node {
           maxPerChannel: deps.config.historyMaxOperationsPerChannel,
         }),
     });
-    this.presence = new PresenceService(
-      deps.presenceStore,
-      deps.broker,
-      deps.history,
-      deps.clock,
-      deps.metrics,
-      deps.config.syncCacheMembers,
-    );
+    this.presence = new PresenceService(deps.presenceStore, deps.broker, deps.clock, deps.metrics, deps.config.syncCacheMembers);
     this.batcher = new PresenceBatcher(
       deps.clock,
       {

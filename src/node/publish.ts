@@ -6,7 +6,7 @@ import { ErrorInfo } from '../errors/index.ts';
 import { isOperation } from '../messages/fold.ts';
 import type { Operator } from '../messages/message-service.ts';
 import { Action, Flag, type Message, MessageAction, messageSize, type ProtocolMessage } from '../protocol/index.ts';
-import type { ChannelEvent } from '../store/broker.ts';
+import { isEphemeral } from '../store/history-store.ts';
 import { messageSerial } from '../store/serial.ts';
 import type { Node } from './node.ts';
 
@@ -43,27 +43,16 @@ export function prepareMessages(node: Node, identity: Identity, items: Message[]
   });
 }
 
-/** Ephemeral messages (`extras.ephemeral`) are delivered live only: never in history, rewind or resume replay. */
-const isEphemeral = (m: Message): boolean => m.extras?.ephemeral === true;
-
 /**
- * The part of an event history keeps: all of it, nothing when every message is ephemeral, else the lasting items
- * with the id they had in the event (the SDK derives ids from the event's id and the item's index).
+ * Publishes one MESSAGE event (numbered by the broker), kept in history in the same atomic step unless every item is
+ * ephemeral; resolves with each item's serial. One step, so a publish that was delivered is in history even when
+ * this node dies before answering and the client's retransmission elsewhere is answered as a duplicate (issue 16).
  */
-function lasting(event: ChannelEvent): ChannelEvent | undefined {
-  const items = event.message.messages ?? [];
-  if (!items.some(isEphemeral)) return event;
-  const kept = items.flatMap((m, i) => (isEphemeral(m) ? [] : [{ ...m, id: m.id ?? `${event.message.id}:${i}` }]));
-  return kept.length === 0 ? undefined : { ...event, message: { ...event.message, messages: kept } };
-}
-
-/** Publishes one MESSAGE event (numbered by the broker) and keeps it in history; resolves with each item's serial. */
 export async function publishEvent(node: Node, key: string, message: ProtocolMessage, origin?: string): Promise<string[]> {
-  const event = await node.broker.publish(key, message, origin);
-  // A retransmission the broker recognised (publish high-water) is not stored twice.
-  const kept = event.duplicate ? undefined : lasting(event);
-  if (kept) await node.history.append('messages', kept);
-  return (message.messages ?? []).map((_, i) => messageSerial(event.serial, i));
+  const items = message.messages ?? [];
+  const lasting = items.length === 0 || !items.every(isEphemeral);
+  const event = await node.broker.publish(key, message, origin, lasting ? { history: 'messages' } : undefined);
+  return items.map((_, i) => messageSerial(event.serial, i));
 }
 
 /**

@@ -35,13 +35,14 @@ test('cluster mode: the liveness sweep shares msgSerial progress, once per chang
   const clock = new ManualClock();
   const config = resolveConfig({ keys: [{ key: KEY }] });
   const directory = new RecordingDirectory();
+  const history = new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
   const node = new Node({
     config,
     clock,
     directory,
     presenceStore: new MemoryPresenceStore(),
-    broker: new MemoryBroker(),
-    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
+    broker: new MemoryBroker(history),
+    history,
   });
   const transport = new RecordingTransport();
   const events = node.open(transport, new URLSearchParams({ key: KEY, format: 'json', v: '6' }));

@@ -11,12 +11,11 @@ import { PresenceService } from './presence-service.ts';
 
 async function serviceWithEvents(syncCacheMembers = 0) {
   const clock = new ManualClock();
-  const broker = new MemoryBroker();
+  const broker = new MemoryBroker(new MemoryHistoryStore(clock, { maxAge: 60_000, maxPerChannel: 100 }));
   const events: ProtocolMessage[] = [];
   broker.onEvent((e: ChannelEvent) => events.push(e.message));
   await broker.subscribe('app:room');
-  const history = new MemoryHistoryStore(clock, { maxAge: 60_000, maxPerChannel: 100 });
-  const service = new PresenceService(new MemoryPresenceStore(), broker, history, clock, undefined, syncCacheMembers);
+  const service = new PresenceService(new MemoryPresenceStore(), broker, clock, undefined, syncCacheMembers);
   return { service, events };
 }
 

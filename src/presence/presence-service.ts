@@ -4,7 +4,6 @@ import type { Connection } from '../connection/connection.ts';
 import type { ServerMetrics } from '../observability/metrics-server.ts';
 import { Action, PresenceAction, type PresenceMessage, type ProtocolMessage } from '../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../store/broker.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import { type PresenceStore, RemovalCutShort } from '../store/presence-store.ts';
 import type { Clock } from '../time/clock.ts';
 import { isEmptyDiff, type PresenceDiff, type PresenceMember } from './member.ts';
@@ -37,7 +36,6 @@ export class PresenceService {
   constructor(
     readonly store: PresenceStore,
     private readonly broker: Broker,
-    private readonly history: HistoryStore,
     private readonly clock: Clock,
     /** Counts broadcast presence events, SYNC pages and grace-period leaves; undefined when metrics are off. */
     private readonly metrics?: ServerMetrics,
@@ -76,13 +74,14 @@ export class PresenceService {
   ): Promise<void> {
     const events = this.metrics?.presenceEvents;
     if (events) for (const item of message.presence ?? []) events.inc(item.action);
+    // Kept in presence history by the broker in the same step as the fan-out (issue 16).
     const event = await this.broker.publish(
       channel,
       { action: Action.PRESENCE, channel: channelName(channel), ...message },
       origin,
+      { history: 'presence' },
     );
     this.observer?.(event, cause);
-    await this.history.append('presence', event);
   }
 
   /**

@@ -65,22 +65,12 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   const metrics = config.metrics ? new Metrics(config.redisUrl ? { nodeId: config.serverId } : {}) : undefined;
   // Cluster mode only when a Redis URL is configured; ioredis is loaded only then.
   const redis = config.redisUrl ? createRedisMode(config, clock, logger, metrics) : undefined;
-  const backends = redis?.deps ?? {
-    presenceStore: new MemoryPresenceStore(),
-    // The epoch starts at process start, so a restarted server's serials sort after the previous process's.
-    broker: new MemoryBroker(clock.now()),
-    history: new MemoryHistoryStore(clock, {
-      maxAge: config.historyMaxAge,
-      maxPerChannel: config.historyMaxPerChannel,
-      maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
-    }),
-  };
+  const backends = redis?.deps ?? memoryBackends(config, clock);
   const integrationStores = redis?.integrations ?? { devices: new MemoryDeviceRegistry(), queue: new MemoryDeliveryQueue(clock) };
   const integrations = new Integrations({
     config,
     clock,
     broker: backends.broker,
-    history: backends.history,
     log: (message) => logger.warn({ component: 'integrations' }, message),
     ...integrationStores,
   });
@@ -180,4 +170,15 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
       await redis?.stop();
     },
   };
+}
+
+/** The single-node backends: the broker keeps what it publishes in this history. */
+function memoryBackends(config: Config, clock: Clock) {
+  const history = new MemoryHistoryStore(clock, {
+    maxAge: config.historyMaxAge,
+    maxPerChannel: config.historyMaxPerChannel,
+    maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
+  });
+  // The epoch starts at process start, so a restarted server's serials sort after the previous process's.
+  return { presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history, clock.now()), history };
 }

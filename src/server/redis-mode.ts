@@ -82,12 +82,12 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     // Wall time for a fresh epoch, so a numbering begun after Redis lost one sorts after it.
     now: () => clock.now(),
   };
-  const broker = new RedisBroker(clients, keys, brokerOptions);
   const history = new RedisHistoryStore(clients.command, keys, clock, {
     maxAge: config.historyMaxAge,
     maxPerChannel: config.historyMaxPerChannel,
     maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
   });
+  const broker = new RedisBroker(clients, keys, brokerOptions, history);
   const messageStore = new RedisMessageStore(clients.command, keys, { ttl: config.historyMaxAge });
   const annotationStore = new RedisAnnotationStore(clients.command, keys, { ttl: config.historyMaxAge });
   const bus = new RedisBus(clients, keys);

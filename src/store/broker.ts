@@ -1,4 +1,5 @@
 import type { ProtocolMessage } from '../protocol/index.ts';
+import type { HistoryKind } from './history-store.ts';
 
 /** One MESSAGE or PRESENCE event on a channel, numbered by the broker. */
 export interface ChannelEvent {
@@ -32,11 +33,20 @@ export interface PublishOptions {
    * Versions are kept for as long as the channel's numbering.
    */
   supersede?: { key: string; version: number };
+  /**
+   * Also keep the event in the channel's history of this kind, in the same atomic step as its numbering and
+   * fan-out (issue 16): an event that was delivered, and whose publisher may then be acknowledged after
+   * retransmitting it to another node (`duplicate`), is in history however the publishing node dies. A duplicate or
+   * superseded publish stores nothing. History leaves out ephemeral items (`HistoryStore`); a caller whose every
+   * item is ephemeral leaves this out.
+   */
+  history?: HistoryKind;
 }
 
 /**
  * Channel fan-out across nodes. `publish` assigns the channel's next serial and delivers the event to every
- * subscribed node's handler (this node included) exactly once, in serial order per channel.
+ * subscribed node's handler (this node included) exactly once, in serial order per channel. Each backend is built
+ * with the HistoryStore it writes to when a publish asks for `history`.
  */
 export interface Broker {
   publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent>;

@@ -28,9 +28,14 @@ export interface HistoryPage<T> {
 
 /**
  * Retained channel events for REST history and for replaying messages to a resuming connection.
- * Bounded by age and count per channel (config `historyMaxAge`, `historyMaxPerChannel`).
+ * Bounded by age and count per channel (config `historyMaxAge`, `historyMaxPerChannel`). Ephemeral items
+ * (`extras.ephemeral`) are never returned: not by history, rewind or resume replay.
  */
 export interface HistoryStore {
+  /**
+   * Keeps an event the broker numbered. The server's own events reach history through `Broker.publish` with
+   * `history` instead, atomically with their fan-out; the broker calls this where its backend needs no more.
+   */
   append(kind: HistoryKind, event: ChannelEvent): Promise<void>;
   messages(channel: string, query: HistoryQuery): Promise<HistoryPage<Message>>;
   presence(channel: string, query: HistoryQuery): Promise<HistoryPage<PresenceMessage>>;
@@ -43,6 +48,21 @@ export interface HistoryStore {
   recentMessages(channel: string, since?: number): Promise<ChannelEvent[]>;
   /** The retained `messages` event numbered `seq`, if any (finds the message a serial names). */
   messageEvent(channel: string, seq: number): Promise<ChannelEvent | undefined>;
+}
+
+/** Ephemeral messages (`extras.ephemeral`) are delivered live only: never in history, rewind or resume replay. */
+export const isEphemeral = (m: Message): boolean => m.extras?.ephemeral === true;
+
+/**
+ * The part of an event history keeps: all of it, nothing when every message is ephemeral, else the lasting items
+ * with the id they had in the event (the SDK derives ids from the event's id and the item's index). Their serials
+ * were stamped before, so each keeps its index in the event.
+ */
+export function lastingPart(event: ChannelEvent): ChannelEvent | undefined {
+  const items = event.message.messages;
+  if (!items?.some(isEphemeral)) return event;
+  const kept = items.flatMap((m, i) => (isEphemeral(m) ? [] : [{ ...m, id: m.id ?? `${event.message.id}:${i}` }]));
+  return kept.length === 0 ? undefined : { ...event, message: { ...event.message, messages: kept } };
 }
 
 /**

@@ -192,23 +192,35 @@ for (const backend of BACKENDS) {
         const pub = a.realtime({ protocol }).channels.get('typing');
         await pub.publish({ name: 'typing', data: 'x', extras: { ephemeral: true } });
         await pub.publish({ name: 'said', data: 'hello' });
-        await got.count(2);
+        // One event with both kinds: only the lasting item is kept, with the serial and id it was delivered with.
+        await pub.publish([
+          { name: 'typing', data: 'y', extras: { ephemeral: true } },
+          { name: 'kept', data: 'z' },
+        ]);
+        await got.count(4);
         assert.deepEqual(
           got.items.map((m) => m.name),
-          ['typing', 'said'],
+          ['typing', 'said', 'typing', 'kept'],
         );
+        const live = got.items[3] as Ably.Message;
         const history = await a.rest({ protocol }).channels.get('typing').history();
         assert.deepEqual(
-          history.items.map((m) => m.name),
-          ['said'],
+          history.items.map((m) => [m.name, m.serial, m.id]),
+          [
+            ['kept', live.serial, live.id],
+            ['said', got.items[1]?.serial, got.items[1]?.id],
+          ],
         );
         const rewound = b.realtime({ protocol }).channels.get('typing', { params: { rewind: '10' } });
         const replay = new Collector<Ably.Message>();
         await rewound.subscribe(replay.push);
-        await replay.count(1);
+        await replay.count(2);
         assert.deepEqual(
-          replay.items.map((m) => m.name),
-          ['said'],
+          replay.items.map((m) => [m.name, m.serial]),
+          [
+            ['said', got.items[1]?.serial],
+            ['kept', live.serial],
+          ],
         );
       });
     });

@@ -2,12 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
+import type { HistoryStore } from '../history-store.ts';
 import { messageSerial, parseSerial } from '../serial.ts';
 
-/** `broker` and `peer` act as two nodes on one backend. */
+/**
+ * `broker` and `peer` act as two nodes on one backend; `history` is where both keep what they are asked to, with
+ * no retention by age (the events here carry timestamp 1) and room for every event a case publishes.
+ */
 export interface BrokerHarness {
   broker: Broker;
   peer: Broker;
+  history: HistoryStore;
 }
 
 export interface BrokerContractOptions {
@@ -103,6 +108,40 @@ export function runBrokerContract(o: BrokerContractOptions): void {
         got.events.map((e) => e.message.messages?.[0]?.data),
         ['v2', 'other key', 'v3'],
       );
+    });
+
+    it('keeps a publish in the history it names, as numbered, ephemeral items left out; a superseded one not', async (t) => {
+      const { broker, peer, history } = await o.create(t);
+      await broker.publish(CH, msg('live only'));
+      const kept = await broker.publish(CH, { ...msg('kept'), id: 'c1:0' }, 'c1', { history: 'messages' });
+      const mixed: ProtocolMessage = {
+        ...msg('x'),
+        id: 'c1:1',
+        messages: [{ data: 'gone', extras: { ephemeral: true } }, { data: 'stays' }],
+      };
+      const partly = await peer.publish(CH, mixed, 'c1', { history: 'messages' });
+      const summary = (version: number) => ({ supersede: { key: 'summary:m1', version }, history: 'operations' as const });
+      const v2 = await peer.publish(CH, msg('v2'), undefined, summary(2));
+      await broker.publish(CH, msg('v1'), undefined, summary(1));
+      const page = await history.messages(CH, { direction: 'forwards', limit: 10 });
+      assert.deepEqual(
+        page.items.map((m) => [m.data, m.serial, m.id]),
+        [
+          ['kept', messageSerial(kept.serial, 0), 'c1:0:0'],
+          ['stays', messageSerial(partly.serial, 1), 'c1:1:1'],
+        ],
+        'each item keeps the serial of its place in the event',
+      );
+      const replay = await history.messagesAfter(CH, 0);
+      assert.deepEqual(
+        replay?.map((e) => [e.seq, e.message.messages?.map((m) => m.data)]),
+        [
+          [kept.seq, ['kept']],
+          [partly.seq, ['stays']],
+          [v2.seq, ['v2']],
+        ],
+      );
+      assert.deepEqual(replay?.[0], kept, 'stored as published, stamped');
     });
 
     it('delivers subscribed channels once each, in order, and stops after unsubscribe', async (t) => {

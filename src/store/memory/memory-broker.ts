@@ -3,13 +3,15 @@ import { systemClock } from '../../time/clock.ts';
 import type { Broker, ChannelEvent, PublishOptions } from '../broker.ts';
 import { formatSerial, newEpoch } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
+import type { MemoryHistoryStore } from './memory-history-store.ts';
 
 /** Supersede keys remembered (one per annotated message recently summarised). */
 const MAX_VERSIONS = 100_000;
 
 /**
  * In-process fan-out. Single node only. Serials restart under a new epoch each time the process starts, so
- * clients resuming after a restart correctly get no RESUMED.
+ * clients resuming after a restart correctly get no RESUMED. A publish with `history` is appended to `history`
+ * before it is delivered: in one process nothing can die between the two.
  */
 export class MemoryBroker implements Broker {
   private readonly epoch: string;
@@ -19,8 +21,15 @@ export class MemoryBroker implements Broker {
   private readonly subscribed = new Set<string>();
   private handler: (event: ChannelEvent) => void = () => {};
 
-  /** `startedAt` (ms) begins the epoch, so the numbering of a restarted process sorts after the previous one's. */
-  constructor(startedAt: number = systemClock.now()) {
+  /**
+   * `history`: where publishes that ask for it are kept; a memory store, whose append does no I/O, so events are
+   * still delivered in the order they were numbered. `startedAt` (ms) begins the epoch, so the numbering of a
+   * restarted process sorts after the previous one's.
+   */
+  constructor(
+    private readonly history: MemoryHistoryStore,
+    startedAt: number = systemClock.now(),
+  ) {
     this.epoch = newEpoch(startedAt);
   }
 
@@ -38,6 +47,7 @@ export class MemoryBroker implements Broker {
     this.seqs.set(channel, seq);
     const serial = formatSerial({ epoch: this.epoch, seq });
     const event: ChannelEvent = { channel, serial, seq, origin, message: stampSerial(message, serial) };
+    if (options?.history) await this.history.append(options.history, event);
     if (this.subscribed.has(channel)) this.handler(event);
     return event;
   }

@@ -2,7 +2,14 @@ import type { Message, PresenceMessage } from '../../protocol/index.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { ChannelEvent } from '../broker.ts';
 import { pageEvents } from '../history-page.ts';
-import { type HistoryKind, type HistoryPage, type HistoryQuery, type HistoryStore, mergeBySeq } from '../history-store.ts';
+import {
+  type HistoryKind,
+  type HistoryPage,
+  type HistoryQuery,
+  type HistoryStore,
+  lastingPart,
+  mergeBySeq,
+} from '../history-store.ts';
 
 interface ChannelLog {
   events: ChannelEvent[];
@@ -27,11 +34,13 @@ export class MemoryHistoryStore implements HistoryStore {
   ) {}
 
   async append(kind: HistoryKind, event: ChannelEvent): Promise<void> {
+    const lasting = lastingPart(event);
+    if (!lasting) return;
     const key = `${kind}:${event.channel}`;
     let log = this.logs.get(key);
     if (!log) this.logs.set(key, (log = { events: [], evictedSeq: 0 }));
     // A copy of the message, so the frames encoded for its fan-out (cached per message object) are not retained too.
-    log.events.push({ ...event, message: { ...event.message } });
+    log.events.push({ ...lasting, message: { ...lasting.message } });
     this.evict(log, kind);
   }
 

@@ -23,8 +23,9 @@ runPresenceStoreContract({
 runBrokerContract({
   name: 'memory',
   create: async () => {
-    const broker = new MemoryBroker();
-    return { broker, peer: broker };
+    const history = new MemoryHistoryStore(new ManualClock(), { maxAge: 2_000_000_000_000, maxPerChannel: 100 });
+    const broker = new MemoryBroker(history);
+    return { broker, peer: broker, history };
   },
   skip: { 'cross-node-delivery': 'memory: single node only (one process, one event handler)' },
 });

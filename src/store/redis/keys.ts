@@ -84,7 +84,10 @@ export class RedisKeys {
     return this.channel('ev', channel);
   }
 
-  /** ZSET seq → `<16-digit timestamp><msgpack event>`, and the highest seq evicted from it. */
+  /**
+   * ZSET seq → `<16-digit timestamp><serial>\n<encoded event>` (or `<16-digit timestamp><msgpack event>`, see
+   * RedisHistoryStore), and the highest seq evicted from it.
+   */
   history(kind: HistoryKind, channel: string): string {
     return this.channel(HISTORY_PREFIX[kind], channel);
   }

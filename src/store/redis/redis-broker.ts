@@ -1,18 +1,19 @@
-import { decodeClusterMessage, encodeClusterMessage } from '../../cluster/cluster-message.ts';
+import { encodeClusterMessage } from '../../cluster/cluster-message.ts';
 import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import { systemClock } from '../../time/clock.ts';
 import type { Broker, ChannelEvent, PublishOptions } from '../broker.ts';
-import { type ChannelSerial, formatSerial, newEpoch, parseSerial } from '../serial.ts';
-import { stampSerial } from '../stamp.ts';
+import { type ChannelSerial, newEpoch, parseSerial } from '../serial.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
+import { decodePublished, numberedEvent } from './published-event.ts';
 import type { RedisClients } from './redis-client.ts';
+import type { RedisHistoryStore } from './redis-history-store.ts';
 
 /** Channels whose latest serial is remembered (oldest forgotten first). */
 const MAX_SEEN = 10_000;
 
-const publishScript = new LuaScript('broker-publish');
+const publishScript = new LuaScript('broker-publish', ['history-append']);
 const currentScript = new LuaScript('broker-current');
 
 export interface RedisBrokerOptions {
@@ -34,7 +35,8 @@ export interface RedisBrokerOptions {
 
 /**
  * Channel fan-out across nodes through Redis. The publish script assigns the channel's next serial (INCR) and
- * publishes in the same atomic step, so every node receives a channel's events in one order. Each node holds one
+ * publishes in the same atomic step, so every node receives a channel's events in one order; asked to, the same
+ * script keeps the event in history (one round trip, and the event's bytes sent once). Each node holds one
  * subscription per channel it has local attachments for, so it delivers each event to its subscribers once.
  * Cannot: deliver anything while Redis is unreachable (publish fails with 50300; subscribers get nothing until
  * Redis returns, when ioredis re-subscribes).
@@ -46,10 +48,12 @@ export class RedisBroker implements Broker {
   /** Latest serial seen per channel, so numbering survives Redis losing it (see broker-publish.lua). Bounded. */
   private readonly seen = new Map<string, ChannelSerial>();
 
+  /** `history`: where publishes that ask for it are kept, by the publish script itself (same hash slot). */
   constructor(
     private readonly clients: RedisClients,
     private readonly keys: RedisKeys,
     private readonly options: RedisBrokerOptions,
+    private readonly history: RedisHistoryStore,
   ) {
     const onMessage = (name: Buffer, payload: Buffer) => this.receive(name.toString(), payload);
     // Both kinds: `sharded` may be settled after construction (once the server version is known).
@@ -62,11 +66,19 @@ export class RedisBroker implements Broker {
     const k = this.keys;
     const last = this.seen.get(channel);
     const msgSerial = this.options.retransmitWindow > 0 ? publishSerial(message, origin) : undefined;
+    const kept = options?.history === undefined ? undefined : this.history.appendArgs(options.history, channel, message);
     const reply = String(
       await guard(
         publishScript.run(
           this.clients.command,
-          [k.seq(channel), k.epoch(channel), k.publishers(channel), k.publishedAt(channel), k.superseded(channel)],
+          [
+            k.seq(channel),
+            k.epoch(channel),
+            k.publishers(channel),
+            k.publishedAt(channel),
+            k.superseded(channel),
+            ...(kept?.keys ?? []),
+          ],
           [
             last?.epoch ?? newEpoch((this.options.now ?? systemClock.now)()),
             k.events(channel),
@@ -79,6 +91,7 @@ export class RedisBroker implements Broker {
             this.options.retransmitWindow,
             options?.supersede?.key ?? '',
             options?.supersede?.version ?? 0,
+            ...(kept?.args ?? ['']),
           ],
         ),
       ),
@@ -86,12 +99,9 @@ export class RedisBroker implements Broker {
     if (reply === '!') return { channel, serial: '', seq: 0, origin, message, superseded: true };
     if (reply.startsWith('=')) {
       // A retransmission: delivered and numbered already; answer with the serial it got then.
-      const serial = reply.slice(1);
-      const parsed = parseSerial(serial) ?? { epoch: serial, seq: 0 };
-      const canonical = formatSerial(parsed);
-      return { channel, serial: canonical, seq: parsed.seq, origin, message: stampSerial(message, canonical), duplicate: true };
+      return { ...numberedEvent(channel, reply.slice(1), origin, message), duplicate: true };
     }
-    return this.event(channel, reply, origin, message);
+    return this.remember(numberedEvent(channel, reply, origin, message));
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -140,23 +150,20 @@ export class RedisBroker implements Broker {
   private receive(name: string, payload: Buffer): void {
     const channel = this.subscribed.get(name);
     if (channel === undefined) return;
-    const nl = payload.indexOf(10);
-    if (nl < 0) return;
-    const decoded = decodeClusterMessage(payload.subarray(nl + 1));
-    if (decoded?.type !== 'channel-event') return;
-    this.handler(this.event(channel, payload.subarray(0, nl).toString(), decoded.origin, decoded.message));
+    const event = decodePublished(channel, payload);
+    if (event) this.handler(this.remember(event));
   }
 
-  private event(channel: string, serial: string, origin: string | undefined, message: ProtocolMessage): ChannelEvent {
-    const parsed = parseSerial(serial) ?? { epoch: serial, seq: 0 };
-    const canonical = formatSerial(parsed);
-    const last = this.seen.get(channel);
+  /** Notes the channel's latest serial (what the publish script resumes numbering from if Redis lost it). */
+  private remember(event: ChannelEvent): ChannelEvent {
+    const parsed = parseSerial(event.serial) ?? { epoch: event.serial, seq: 0 };
+    const last = this.seen.get(event.channel);
     if (!last || last.epoch !== parsed.epoch || last.seq < parsed.seq) {
-      this.seen.delete(channel);
-      this.seen.set(channel, parsed);
+      this.seen.delete(event.channel);
+      this.seen.set(event.channel, parsed);
       if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.keys().next().value as string);
     }
-    return { channel, serial: canonical, seq: parsed.seq, origin, message: stampSerial(message, canonical) };
+    return event;
   }
 }
 

@@ -1,15 +1,23 @@
 import { packValue, unpackValue } from '../../cluster/cluster-message.ts';
-import type { Message, PresenceMessage } from '../../protocol/index.ts';
+import type { Message, PresenceMessage, ProtocolMessage } from '../../protocol/index.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { ChannelEvent } from '../broker.ts';
 import { pageEvents } from '../history-page.ts';
-import { type HistoryKind, type HistoryPage, type HistoryQuery, type HistoryStore, mergeBySeq } from '../history-store.ts';
+import {
+  type HistoryKind,
+  type HistoryPage,
+  type HistoryQuery,
+  type HistoryStore,
+  lastingPart,
+  mergeBySeq,
+} from '../history-store.ts';
 import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
+import { decodePublished } from './published-event.ts';
 import type { RedisClient } from './redis-client.ts';
 
-const appendScript = new LuaScript('history-append');
+const appendScript = new LuaScript('history-append', ['history-append']);
 const readScript = new LuaScript('history-read');
 
 export interface RedisHistoryLimits {
@@ -25,7 +33,8 @@ const TS_DIGITS = 16;
 /**
  * History in Redis, shared by every node so REST and resume replay answer the same everywhere: one sorted set per
  * channel and kind, scored by the broker's seq (so entries sort in channel order even when nodes append out of
- * order), bounded by count and age by the append script.
+ * order), bounded by count and age by the append script. The server's events are kept by RedisBroker's publish
+ * script (appendArgs), in the step that numbers and delivers them.
  * Cannot: answer while Redis is unreachable (50300).
  */
 export class RedisHistoryStore implements HistoryStore {
@@ -37,15 +46,30 @@ export class RedisHistoryStore implements HistoryStore {
   ) {}
 
   async append(kind: HistoryKind, event: ChannelEvent): Promise<void> {
-    const ts = String(Math.max(0, Math.floor(event.message.timestamp ?? 0))).padStart(TS_DIGITS, '0');
-    const entry = Buffer.concat([Buffer.from(ts), packValue(event)]);
+    const lasting = lastingPart(event);
+    if (!lasting) return;
+    const { keys, args } = this.appendArgs(kind, event.channel, event.message);
+    const [ts, ...retention] = args;
     await guard(
-      appendScript.run(
-        this.redis,
-        [this.keys.history(kind, event.channel), this.keys.evicted(kind, event.channel)],
-        [event.seq, entry, this.maxCount(kind), this.clock.now() - this.limits.maxAge, this.limits.maxAge],
-      ),
+      appendScript.run(this.redis, keys, [event.seq, Buffer.concat([Buffer.from(ts), packValue(lasting)]), ...retention]),
     );
+  }
+
+  /**
+   * Keys and arguments of lib/history-append.lua for an event of `message` on `channel`, for the broker's publish
+   * script to keep the event in the same step (RedisBroker): the entry's timestamp prefix, the count limit, the
+   * oldest timestamp kept and the TTL.
+   */
+  appendArgs(
+    kind: HistoryKind,
+    channel: string,
+    message: ProtocolMessage,
+  ): { keys: string[]; args: [string, number, number, number] } {
+    const ts = String(Math.max(0, Math.floor(message.timestamp ?? 0))).padStart(TS_DIGITS, '0');
+    return {
+      keys: [this.keys.history(kind, channel), this.keys.evicted(kind, channel)],
+      args: [ts, this.maxCount(kind), this.clock.now() - this.limits.maxAge, this.limits.maxAge],
+    };
   }
 
   async messages(channel: string, query: HistoryQuery): Promise<HistoryPage<Message>> {
@@ -69,8 +93,8 @@ export class RedisHistoryStore implements HistoryStore {
 
   async messageEvent(channel: string, seq: number): Promise<ChannelEvent | undefined> {
     const [entry] = await guard(this.redis.zrangebyscoreBuffer(this.keys.history('messages', channel), seq, seq));
-    if (!entry) return undefined;
-    const event = unpackValue<ChannelEvent>(entry.subarray(TS_DIGITS));
+    const event = entry && decodeEntry(channel, entry);
+    if (!event) return undefined;
     return (event.message.timestamp ?? 0) < this.clock.now() - this.limits.maxAge ? undefined : event;
   }
 
@@ -95,7 +119,19 @@ export class RedisHistoryStore implements HistoryStore {
     const [evicted, ...entries] = reply;
     return {
       evicted: Number(evicted?.toString() ?? 0),
-      events: entries.map((e) => unpackValue<ChannelEvent>(e.subarray(TS_DIGITS))),
+      events: entries.flatMap((e) => decodeEntry(channel, e) ?? []),
     };
   }
+}
+
+/**
+ * An entry is `<timestamp><serial>\n<encoded channel-event>`, the bytes the broker's publish script delivered (a
+ * serial starts with a digit), or `<timestamp><msgpack ChannelEvent>` (`append`, and entries written before the
+ * publish script kept history; a msgpack map never starts with a digit). Ephemeral items were delivered, not kept.
+ */
+function decodeEntry(channel: string, entry: Buffer): ChannelEvent | undefined {
+  const body = entry.subarray(TS_DIGITS);
+  const first = body[0] ?? 0;
+  const event = first >= 0x30 && first <= 0x39 ? decodePublished(channel, body) : unpackValue<ChannelEvent>(body);
+  return event && lastingPart(event);
 }

@@ -86,7 +86,7 @@ for (const topology of redisTopologies()) {
       const { store, keys, redis: client, breakChannel, repair } = await setup(t);
       const a = store('node-a');
       const clock = new ManualClock();
-      const broker = new MemoryBroker();
+      const broker = new MemoryBroker(new MemoryHistoryStore(clock, { maxAge: 60_000, maxPerChannel: 100 }));
       const leaves: string[] = [];
       broker.onEvent((e) => {
         for (const p of e.message.presence ?? [])
@@ -94,12 +94,7 @@ for (const topology of redisTopologies()) {
       });
       const channels = ['app:one', 'app:two', 'app:three'];
       for (const channel of channels) await broker.subscribe(channel);
-      const service = new PresenceService(
-        a,
-        broker,
-        new MemoryHistoryStore(clock, { maxAge: 60_000, maxPerChannel: 100 }),
-        clock,
-      );
+      const service = new PresenceService(a, broker, clock);
       for (const [i, channel] of channels.entries()) await a.upsert(channel, alice(i), 100);
       const order = await client.smembers(keys.connectionChannels('c1'));
       breakChannel(order.at(-1) as string);

@@ -67,9 +67,13 @@ for (const topology of redisTopologies()) {
       create: async (t) => {
         const keys = new RedisKeys(redis.prefix(t));
         const options = { sharded, numberingTtl: 60_000, retransmitWindow: 60_000 };
+        // Events here carry timestamp 1: a clock at 60 s keeps them for the minute the keys live.
+        const limits = { maxAge: 60_000, maxPerChannel: 100 };
+        const history = new RedisHistoryStore((await clients(t)).command, keys, new ManualClock(60_000), limits);
         return {
-          broker: new RedisBroker(await clients(t), keys, options),
-          peer: new RedisBroker(await clients(t), keys, options),
+          broker: new RedisBroker(await clients(t), keys, options, history),
+          peer: new RedisBroker(await clients(t), keys, options, history),
+          history,
         };
       },
     });
@@ -179,7 +183,14 @@ for (const topology of redisTopologies()) {
     it("a msgSerial at or below the connection's high-water on the channel is delivered once, overtaken ones too", async (t) => {
       const keys = new RedisKeys(redis.prefix(t));
       const options = { sharded: true, numberingTtl: 60_000, retransmitWindow: 60_000 };
-      const [a, b] = [new RedisBroker(await clients(t), keys, options), new RedisBroker(await clients(t), keys, options)];
+      const history = new RedisHistoryStore((await clients(t)).command, keys, new ManualClock(), {
+        maxAge: 60_000,
+        maxPerChannel: 100,
+      });
+      const [a, b] = [
+        new RedisBroker(await clients(t), keys, options, history),
+        new RedisBroker(await clients(t), keys, options, history),
+      ];
       const delivered: string[] = [];
       let lastDelivered: () => void = () => {};
       const gotLast = new Promise<void>((resolve) => (lastDelivered = resolve));

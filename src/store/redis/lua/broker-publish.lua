@@ -15,6 +15,11 @@
 -- can overtake each other on their way to Redis). A msgSerial at or below the high-water outside every gap is a
 -- retransmission (after a resume, possibly on another node whose node died before the ACK) and is not published
 -- again; recording it in the same script as the publish makes that exactly-once.
+-- History (needs lib/history-append.lua): with ARGV[12] (the event's 16-digit timestamp; '' for none), the event
+-- is also appended to KEYS[6] (history zset) / KEYS[7] (its highest evicted seq) as `<timestamp><serial>\n<payload>`,
+-- the bytes subscribers receive, with ARGV[13] max per channel, ARGV[14] oldest timestamp kept, ARGV[15] TTL ms.
+-- In the same script as the numbering, fan-out and publish record, so an event that was delivered (and whose
+-- retransmission is answered as a duplicate) is never missing from history, whenever the publishing node dies.
 -- Returns the serial `<epoch>-<seq>` (the published message is `<serial>\n<payload>`), or `=<serial>` when this is
 -- a retransmission (the serial of the high-water publish: the earlier one's own serial is not kept).
 if ARGV[10] ~= '' then
@@ -54,13 +59,19 @@ end
 if epoch == ARGV[1] and tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[6]) then
   redis.call('SET', KEYS[1], ARGV[6])
 end
-local serial = epoch .. '-' .. string.format('%012d', redis.call('INCR', KEYS[1]))
+local seq = redis.call('INCR', KEYS[1])
+local serial = epoch .. '-' .. string.format('%012d', seq)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
+local published = serial .. '\n' .. ARGV[3]
+-- Stored before it is sent: a script that fails part way (out of memory) has then delivered nothing.
+if ARGV[12] ~= '' then
+  append_history(KEYS[6], KEYS[7], seq, ARGV[12] .. published, ARGV[13], ARGV[14], ARGV[15])
+end
 if ARGV[4] == '1' then
-  redis.call('SPUBLISH', ARGV[2], serial .. '\n' .. ARGV[3])
+  redis.call('SPUBLISH', ARGV[2], published)
 else
-  redis.call('PUBLISH', ARGV[2], serial .. '\n' .. ARGV[3])
+  redis.call('PUBLISH', ARGV[2], published)
 end
 if conn ~= '' then
   local t = redis.call('TIME')
