@@ -232,34 +232,35 @@ for (const topology of redisTopologies()) {
       const directory = new RedisConnectionDirectory(a.command, keys, bus, { nodeId: 'node-a', stateTtl: 60_000 }, (e) => {
         throw e;
       });
-      // memberTtl 300 ms, grace 5 s: only the hold keeps the member until its LEAVE.
-      const options = { nodeId: 'node-a', memberTtl: 300, connectionStateTtl: 60_000, departedTtl: 120_000, readPageSize: 3 };
+      // memberTtl 2 s, grace 30 s: only the hold keeps the member until its LEAVE. (With memberTtl 300 ms, a loaded
+      // machine's pause between the upsert and the reap let the keys expire first: PTTL -2.)
+      const options = { nodeId: 'node-a', memberTtl: 2_000, connectionStateTtl: 60_000, departedTtl: 120_000, readPageSize: 3 };
       const owner = new RedisPresenceStore(a.command, keys, options);
       const reaper = new RedisPresenceStore((await clients(t)).command, keys, { ...options, nodeId: 'node-b' });
-      directory.connected({ id: 'c1', key: 'c1!k', appId: 'app', clientId: 'alice', remainPresentFor: 5_000, msgSerial: 0 });
+      directory.connected({ id: 'c1', key: 'c1!k', appId: 'app', clientId: 'alice', remainPresentFor: 30_000, msgSerial: 0 });
       const m: PresenceMember = { id: 'c1:0:0', clientId: 'alice', connectionId: 'c1', data: 'here', timestamp: 5 };
       await owner.upsert('app:room', m, 100);
       await a.command.zadd(keys.nodes(), 1_000, 'node-a');
       assert.deepEqual(await reaper.removeNode('node-a', 1_600), [], 'nobody leaves at nodeDownTimeout');
-      // Its keys are held past the grace (4.4 s from the reap, plus a margin), far beyond memberTtl (300 ms).
+      // Its keys are held past the grace (29.4 s from the reap, plus a margin), far beyond memberTtl (2 s).
       for (const key of [keys.members('app:room'), keys.connectionMembers('app:room', 'c1'), keys.connection('c1')]) {
         const ttl = await a.command.pttl(key);
-        assert.ok(ttl > 4_000, `${key} held for ${ttl} ms`);
+        assert.ok(ttl > 25_000, `${key} held for ${ttl} ms`);
       }
       // An unrelated member's write (TTL memberTtl) never shortens that.
       await owner.upsert('app:room', { ...m, id: 'c2:0:0', clientId: 'bob', connectionId: 'c2' }, 100);
-      assert.ok((await a.command.pttl(keys.members('app:room'))) > 4_000);
+      assert.ok((await a.command.pttl(keys.members('app:room'))) > 25_000);
       assert.equal(await reaper.count('app:room'), 2);
       await reaper.leave('app:room', 'bob', 'c2', { timestamp: 2_000 });
-      // The grace counts from the last heartbeat (1 000 + 5 000).
-      assert.deepEqual(await reaper.sweepLeaves(5_999), []);
-      const swept = await reaper.sweepLeaves(6_000);
+      // The grace counts from the last heartbeat (1 000 + 30 000).
+      assert.deepEqual(await reaper.sweepLeaves(30_999), []);
+      const swept = await reaper.sweepLeaves(31_000);
       assert.deepEqual(
         swept.flatMap((r) => r.diff.left.map((x) => x.clientId)),
         ['alice'],
       );
       assert.equal(swept[0]?.cause, 'node-down', 'the LEAVE says why its grace began');
-      assert.deepEqual(await reaper.sweepLeaves(7_000), [], 'exactly once');
+      assert.deepEqual(await reaper.sweepLeaves(32_000), [], 'exactly once');
       assert.equal(await reaper.count('app:room'), 0);
     });
   });
