@@ -20,6 +20,7 @@ const upsertScript = new LuaScript('presence-upsert', ['presence-newness', 'ttl'
 const leaveScript = new LuaScript('presence-leave', ['presence-newness', 'ttl', 'presence-order']);
 const removeScript = new LuaScript('presence-remove-connection', ['ttl', 'presence-order']);
 const reassertScript = new LuaScript('presence-reassert', ['ttl', 'presence-order']);
+const refreshScript = new LuaScript('presence-refresh', ['ttl']);
 const pageScript = new LuaScript('presence-page');
 const readScript = new LuaScript('presence-read');
 const claimScript = new LuaScript('connection-claim', ['ttl']);
@@ -314,12 +315,12 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     }
   }
 
-  async reassert(live: LiveConnections, timestamp: number): Promise<ChannelDiffs> {
+  async reassert(live: LiveConnections, timestamp: number, thorough = true): Promise<ChannelDiffs> {
     const k = this.keys;
     const ttl = this.options.memberTtl;
     const out: ChannelDiffs = [];
     try {
-      await this.writeBack(live, out);
+      await this.writeBack(live, out, thorough);
     } catch (err) {
       // Members written back before the failure are in Redis again: their ENTERs go out all the same.
       throw new RemovalCutShort(out, err);
@@ -340,37 +341,50 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     return out;
   }
 
-  /** Writes back the members of `live` connections this node holds that Redis lost; those written go in `out`. */
-  private async writeBack(live: LiveConnections, out: ChannelDiffs): Promise<void> {
+  /**
+   * Writes back the members of `live` connections this node holds that Redis lost; those written go in `out`.
+   * Per (connection, channel): unless `thorough`, one script that only refreshes the TTL backstops when Redis still
+   * holds as many of the connection's members as this node does (presence-refresh.lua); otherwise, or when it does
+   * not, every member is written back if missing (presence-reassert.lua), `readPageSize` members per call so that
+   * no call holds Redis for long (a big room's joiners read between them).
+   */
+  private async writeBack(live: LiveConnections, out: ChannelDiffs, thorough: boolean): Promise<void> {
     const k = this.keys;
     const ttl = this.options.memberTtl;
     for (const [connectionId, channels] of this.own) {
       if (!live.has(connectionId)) continue;
       for (const [channel, members] of channels) {
-        const args: Array<string | number | Buffer> = [ttl];
-        for (const [mk, v] of members) args.push(mk, v);
-        const written = (await guard(
-          reassertScript.run(
-            this.redis,
-            [
-              k.members(channel),
-              k.connectionMembers(channel, connectionId),
-              k.presenceOrder(channel),
-              k.presenceVersion(channel),
-            ],
-            args,
-          ),
-        )) as Buffer[];
+        const keys = [
+          k.members(channel),
+          k.connectionMembers(channel, connectionId),
+          k.presenceOrder(channel),
+          k.presenceVersion(channel),
+        ];
+        const fresh = !thorough && (await guard(refreshScript.run(this.redis, keys, [ttl, members.size]))) === 1;
+        const written = fresh ? [] : await this.writeMissing(keys, members);
         await guard(this.index(connectionId, channel));
         if (written.length === 0) continue;
         const diff = emptyDiff();
         for (const mk of written) {
-          const value = members.get(mk.toString());
+          const value = members.get(mk);
           if (value) diff.entered.push(decodeMember(value));
         }
         out.push({ channel, diff });
       }
     }
+  }
+
+  /** Writes those of `members` that Redis lacks, in pieces of `readPageSize`; resolves with their keys. */
+  private async writeMissing(keys: string[], members: Map<string, Buffer>): Promise<string[]> {
+    const written: string[] = [];
+    const entries = [...members];
+    for (let start = 0; start < entries.length; start += this.options.readPageSize) {
+      const args: Array<string | number | Buffer> = [this.options.memberTtl];
+      for (const [mk, v] of entries.slice(start, start + this.options.readPageSize)) args.push(mk, v);
+      const piece = (await guard(reassertScript.run(this.redis, keys, args))) as Buffer[];
+      for (const mk of piece) written.push(mk.toString());
+    }
+    return written;
   }
 
   /**
