@@ -23,6 +23,13 @@ const reassertScript = new LuaScript('presence-reassert', ['ttl', 'presence-orde
 const refreshScript = new LuaScript('presence-refresh', ['ttl']);
 const pageScript = new LuaScript('presence-page');
 const readScript = new LuaScript('presence-read');
+const readPlanScript = new LuaScript('presence-read-plan');
+
+/**
+ * Pieces of a whole-set read in flight at once: overlaps Redis' work with this node's decoding, while Redis, which
+ * runs one client's queued commands back to back, is held by a few pieces at a time (a few ms each).
+ */
+const READS_IN_FLIGHT = 4;
 const claimScript = new LuaScript('connection-claim', ['ttl']);
 
 export interface RedisPresenceOptions {
@@ -160,21 +167,41 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   async forgetConnection(_connectionId: string): Promise<void> {}
 
   /**
-   * Read in pieces of `readPageSize` in entry order (presence-read.lua: one packed string per piece), decoding each
-   * as it comes: neither Redis nor this node's event loop is held for the whole set (one HGETALL of 100k members
-   * blocks both, and parsing its 200k replies is most of the cost). Stamps make the pieces fit together: a member
-   * present throughout is read exactly once. When the order does not hold every member (a set written before it
-   * existed), falls back to HSCAN.
+   * Read in pieces of `readPageSize` in entry order (presence-read.lua: one packed string per piece), a few pieces
+   * in flight at once, decoding each as it comes: neither Redis nor this node's event loop is held for the whole set
+   * (one HGETALL of 100k members blocks both, and parsing its 200k replies is most of the cost). The pieces are
+   * cut by entry stamps read first (presence-read-plan.lua), so they fit together: a member present throughout is
+   * read exactly once. When the order does not hold every member (a set written before it existed), falls back
+   * to HSCAN.
    */
   async members(channel: string): Promise<PresenceMember[]> {
     const k = this.keys;
+    const plan = (await guard(
+      readPlanScript.run(this.redis, [k.presenceOrder(channel), k.members(channel)], [this.options.readPageSize]),
+    )) as [number, number, ...Buffer[]];
+    const [ordered, stored, ...cuts] = plan;
+    if (ordered !== stored) return this.scanMembers(channel);
+    const bounds = ['0', ...cuts.map((cut) => cut.toString()), '+inf'];
+    const pieces: PresenceMember[][] = [];
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < bounds.length - 1) {
+        const i = next++;
+        pieces[i] = await this.readRange(channel, bounds[i] as string, bounds[i + 1] as string);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, bounds.length - 1) }, reader));
+    return pieces.flat();
+  }
+
+  /** The members with entry stamps in (after, upto], `readPageSize` per call. */
+  private async readRange(channel: string, after: string, upto: string): Promise<PresenceMember[]> {
+    const k = this.keys;
     const out: PresenceMember[] = [];
-    let after = '0';
     for (;;) {
-      const [more, last, packed, ordered, stored] = (await guard(
-        readScript.run(this.redis, [k.presenceOrder(channel), k.members(channel)], [after, this.options.readPageSize]),
-      )) as [number, Buffer, Buffer, number, number];
-      if (after === '0' && ordered !== stored) return this.scanMembers(channel);
+      const [more, last, packed] = (await guard(
+        readScript.run(this.redis, [k.presenceOrder(channel), k.members(channel)], [after, upto, this.options.readPageSize]),
+      )) as [number, Buffer, Buffer];
       for (let at = 0; at < packed.length; ) {
         const length = packed.readUInt32BE(at);
         out.push(decodeMember(packed.subarray(at + 4, at + 4 + length)));
