@@ -42,8 +42,9 @@ export interface RedisPresenceOptions {
   /** How long a record of a departed member is kept for the newness rules, ms (must outlive any resume). */
   departedTtl: number;
   /**
-   * Members read per Redis call when reading a whole set (HSCAN COUNT) or paging past filtered-out ones: bounds
-   * both what one call makes Redis do and how long decoding one reply holds this node's event loop.
+   * Members read per Redis call when reading a whole set (a piece; HSCAN COUNT) or paging past filtered-out ones,
+   * and written back per call by a re-assertion: bounds both what one call makes Redis do and how long decoding one
+   * reply holds this node's event loop.
    */
   readPageSize: number;
 }
