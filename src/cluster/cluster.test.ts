@@ -128,13 +128,8 @@ class RecordingReassertStore extends MemoryPresenceStore implements ClusterPrese
 test('a pass after being reaped checks every member, until one gets through; the periodic pass only refreshes', async () => {
   const clock = new ManualClock();
   const config = resolveConfig({ keys: [{ key: 'app.key:secret' }] });
-  const node = new Node({
-    config,
-    clock,
-    presenceStore: new MemoryPresenceStore(),
-    broker: new MemoryBroker(),
-    history: new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel }),
-  });
+  const history = new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
+  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history), history });
   const store = new RecordingReassertStore();
   const bus = new HandBus();
   const cluster = new Cluster({ node, config, clock, store, registry: new RecordingRegistry(), bus, link: alwaysUp });
