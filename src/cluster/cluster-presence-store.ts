@@ -33,9 +33,11 @@ export interface ClusterPresenceStore extends PresenceStore {
    * After Redis lost or may have lost state: writes back the members of `live` connections this node holds and
    * removes members of connections it owned that are no longer live. Also refreshes TTL backstops. Members written
    * back come as `entered` (others may have seen them leave: a racing grace-period removal, or this node wrongly
-   * reaped as dead), removed ones as `left`.
+   * reaped as dead), removed ones as `left`. `thorough` (the default): check every member, for when Redis may have
+   * lost some (the link came back, this node was reaped); otherwise a store may only refresh the TTLs of what
+   * looks intact, and must check every member of a connection whose record in Redis does not.
    */
-  reassert(live: LiveConnections, timestamp: number): Promise<ChannelDiffs>;
+  reassert(live: LiveConnections, timestamp: number, thorough?: boolean): Promise<ChannelDiffs>;
 }
 
 /**

@@ -101,3 +101,53 @@ test('a long re-assert pass does not stop the heartbeat (peers would reap a node
   await cluster.stop();
   node.shutdown();
 });
+
+/** A shared store that records whether each re-assert pass was thorough, and fails the ones it is told to. */
+class RecordingReassertStore extends MemoryPresenceStore implements ClusterPresenceStore {
+  readonly passes: boolean[] = [];
+  failNext = false;
+
+  async reassert(_live: unknown, _timestamp: number, thorough = true): Promise<ChannelDiffs> {
+    this.passes.push(thorough);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('Redis slot failing over');
+    }
+    return [];
+  }
+  async removeNode(): Promise<ChannelDiffs> {
+    return [];
+  }
+  async sweepLeaves(): Promise<ChannelDiffs> {
+    return [];
+  }
+  async scheduleLeave(): Promise<void> {}
+  async adopt(): Promise<void> {}
+}
+
+test('a pass after being reaped checks every member, until one gets through; the periodic pass only refreshes', async () => {
+  const clock = new ManualClock();
+  const config = resolveConfig({ keys: [{ key: 'app.key:secret' }] });
+  const history = new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
+  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history), history });
+  const store = new RecordingReassertStore();
+  const bus = new HandBus();
+  const cluster = new Cluster({ node, config, clock, store, registry: new RecordingRegistry(), bus, link: alwaysUp });
+  cluster.start();
+  await settle();
+  bus.deliver({ type: 'node-down', nodeId: config.serverId, by: 'another-node' });
+  store.failNext = true;
+  clock.advance(config.nodeHeartbeatInterval);
+  await settle();
+  // The failed thorough pass is wanted again at the next tick, not only after memberTtl / 3.
+  clock.advance(config.nodeHeartbeatInterval);
+  await settle();
+  assert.deepEqual(store.passes, [true, true]);
+  for (let waited = 0; waited < config.memberTtl / 3; waited += config.nodeHeartbeatInterval) {
+    clock.advance(config.nodeHeartbeatInterval);
+    await settle();
+  }
+  assert.deepEqual(store.passes, [true, true, false], 'the periodic pass is not thorough');
+  await cluster.stop();
+  node.shutdown();
+});

@@ -140,11 +140,17 @@ export class Cluster {
     const now = clock.now();
     await registry.beat(this.nodeId, now);
     if (this.reassertWanted || now - this.lastReassert >= config.memberTtl / 3) {
+      // Wanted: Redis may have lost members (the link came back, this node was reaped), so every member is
+      // checked, until a pass gets through; the periodic pass only refreshes TTLs where Redis holds what this node has.
+      const thorough = this.reassertWanted;
       this.reassertWanted = false;
       this.lastReassert = now;
       // Members of connections that ended while Redis was unreachable (closed or expired meanwhile).
       // The live map itself, not a copy: the pass takes many round trips, and clients connect meanwhile.
-      await this.settle(store.reassert(this.d.node.connections, now), 'close');
+      await this.settle(store.reassert(this.d.node.connections, now, thorough), 'close').catch((err) => {
+        if (thorough) this.reassertWanted = true;
+        throw err;
+      });
       await this.d.node.occupancy.reassert();
       if (this.resyncWanted) {
         const channels = await resyncPresence(this.d.node);

@@ -74,7 +74,8 @@ export interface Config {
   syncPageSize: number;
   /**
    * Members read from the store per call when reading a whole set for a SYNC or paging REST presence (Redis: HSCAN
-   * COUNT and page script size): bounds how long one call holds Redis and how long decoding it holds the event loop.
+   * COUNT and page script size), and written back per call by a re-assertion: bounds how long one call holds Redis
+   * and how long decoding it holds the event loop.
    */
   presenceReadPageSize: number;
   /**

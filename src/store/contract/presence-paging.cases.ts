@@ -48,6 +48,50 @@ export function presencePagingCases(create: (t: TestContext) => Promise<{ store:
     assert.equal(new Set(keys).size, 40);
   });
 
+  it('members() during concurrent enters, updates and leaves: no duplicate, no member that stayed missed', async (t) => {
+    const { store, peer } = await create(t);
+    const seed = Number(process.env.ROLLCALL_SEED ?? 16);
+    const random = prng(seed);
+    const present = new Map<string, PresenceMember>();
+    for (let i = 0; i < 60; i++) {
+      const m = member(`u${i}`, `c${i % 5}`);
+      await store.upsert(CH, m, 10_000);
+      present.set(keyOf(m), m);
+    }
+    const atStart = new Set(present.keys());
+    const left = new Set<string>();
+    const everPresent = new Set(present.keys());
+    let reading = true;
+    const churn = async () => {
+      for (let next = 60; reading || next < 70; next++) {
+        const r = random();
+        const keys = [...present.keys()];
+        const m = present.get(keys[Math.floor(random() * keys.length)] as string) as PresenceMember;
+        if (r < 0.4) {
+          left.add(keyOf(m));
+          await peer.leave(CH, m.clientId, m.connectionId, { timestamp: 1 });
+          present.delete(keyOf(m));
+        } else if (r < 0.7) {
+          await peer.upsert(CH, member(m.clientId, m.connectionId, `v${next}`), 10_000);
+        } else {
+          const fresh = member(`u${next}`, `c${next % 5}`);
+          everPresent.add(keyOf(fresh));
+          await peer.upsert(CH, fresh, 10_000);
+          present.set(keyOf(fresh), fresh);
+        }
+      }
+    };
+    const read = store.members(CH).finally(() => {
+      reading = false;
+    });
+    const [seen] = await Promise.all([read.then((ms) => ms.map(keyOf)), churn()]);
+    assert.equal(new Set(seen).size, seen.length, `no member twice (seed ${seed})`);
+    for (const key of atStart) {
+      if (!left.has(key)) assert.ok(seen.includes(key), `${key} stayed present but was missed (seed ${seed})`);
+    }
+    for (const key of seen) assert.ok(everPresent.has(key), `${key} was never present`);
+  });
+
   it('pages come in entry order, updates do not move a member, the last page has no next', async (t) => {
     const { store, peer } = await create(t);
     for (let i = 0; i < 10; i++) await (i % 2 ? peer : store).upsert(CH, member(`u${i}`, 'c1'), 1000);

@@ -20,8 +20,16 @@ const upsertScript = new LuaScript('presence-upsert', ['presence-newness', 'ttl'
 const leaveScript = new LuaScript('presence-leave', ['presence-newness', 'ttl', 'presence-order']);
 const removeScript = new LuaScript('presence-remove-connection', ['ttl', 'presence-order']);
 const reassertScript = new LuaScript('presence-reassert', ['ttl', 'presence-order']);
+const refreshScript = new LuaScript('presence-refresh', ['ttl']);
 const pageScript = new LuaScript('presence-page');
 const readScript = new LuaScript('presence-read');
+const readPlanScript = new LuaScript('presence-read-plan');
+
+/**
+ * Pieces of a whole-set read in flight at once: overlaps Redis' work with this node's decoding, while Redis, which
+ * runs one client's queued commands back to back, is held by a few pieces at a time (a few ms each).
+ */
+const READS_IN_FLIGHT = 4;
 const claimScript = new LuaScript('connection-claim', ['ttl']);
 
 export interface RedisPresenceOptions {
@@ -34,8 +42,9 @@ export interface RedisPresenceOptions {
   /** How long a record of a departed member is kept for the newness rules, ms (must outlive any resume). */
   departedTtl: number;
   /**
-   * Members read per Redis call when reading a whole set (HSCAN COUNT) or paging past filtered-out ones: bounds
-   * both what one call makes Redis do and how long decoding one reply holds this node's event loop.
+   * Members read per Redis call when reading a whole set (a piece; HSCAN COUNT) or paging past filtered-out ones,
+   * and written back per call by a re-assertion: bounds both what one call makes Redis do and how long decoding one
+   * reply holds this node's event loop.
    */
   readPageSize: number;
 }
@@ -159,21 +168,41 @@ export class RedisPresenceStore implements ClusterPresenceStore {
   async forgetConnection(_connectionId: string): Promise<void> {}
 
   /**
-   * Read in pieces of `readPageSize` in entry order (presence-read.lua: one packed string per piece), decoding each
-   * as it comes: neither Redis nor this node's event loop is held for the whole set (one HGETALL of 100k members
-   * blocks both, and parsing its 200k replies is most of the cost). Stamps make the pieces fit together: a member
-   * present throughout is read exactly once. When the order does not hold every member (a set written before it
-   * existed), falls back to HSCAN.
+   * Read in pieces of `readPageSize` in entry order (presence-read.lua: one packed string per piece), a few pieces
+   * in flight at once, decoding each as it comes: neither Redis nor this node's event loop is held for the whole set
+   * (one HGETALL of 100k members blocks both, and parsing its 200k replies is most of the cost). The pieces are
+   * cut by entry stamps read first (presence-read-plan.lua), so they fit together: a member present throughout is
+   * read exactly once. When the order does not hold every member (a set written before it existed), falls back
+   * to HSCAN.
    */
   async members(channel: string): Promise<PresenceMember[]> {
     const k = this.keys;
+    const plan = (await guard(
+      readPlanScript.run(this.redis, [k.presenceOrder(channel), k.members(channel)], [this.options.readPageSize]),
+    )) as [number, number, ...Buffer[]];
+    const [ordered, stored, ...cuts] = plan;
+    if (ordered !== stored) return this.scanMembers(channel);
+    const bounds = ['0', ...cuts.map((cut) => cut.toString()), '+inf'];
+    const pieces: PresenceMember[][] = [];
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < bounds.length - 1) {
+        const i = next++;
+        pieces[i] = await this.readRange(channel, bounds[i] as string, bounds[i + 1] as string);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, bounds.length - 1) }, reader));
+    return pieces.flat();
+  }
+
+  /** The members with entry stamps in (after, upto], `readPageSize` per call. */
+  private async readRange(channel: string, after: string, upto: string): Promise<PresenceMember[]> {
+    const k = this.keys;
     const out: PresenceMember[] = [];
-    let after = '0';
     for (;;) {
-      const [more, last, packed, ordered, stored] = (await guard(
-        readScript.run(this.redis, [k.presenceOrder(channel), k.members(channel)], [after, this.options.readPageSize]),
-      )) as [number, Buffer, Buffer, number, number];
-      if (after === '0' && ordered !== stored) return this.scanMembers(channel);
+      const [more, last, packed] = (await guard(
+        readScript.run(this.redis, [k.presenceOrder(channel), k.members(channel)], [after, upto, this.options.readPageSize]),
+      )) as [number, Buffer, Buffer];
       for (let at = 0; at < packed.length; ) {
         const length = packed.readUInt32BE(at);
         out.push(decodeMember(packed.subarray(at + 4, at + 4 + length)));
@@ -314,12 +343,12 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     }
   }
 
-  async reassert(live: LiveConnections, timestamp: number): Promise<ChannelDiffs> {
+  async reassert(live: LiveConnections, timestamp: number, thorough = true): Promise<ChannelDiffs> {
     const k = this.keys;
     const ttl = this.options.memberTtl;
     const out: ChannelDiffs = [];
     try {
-      await this.writeBack(live, out);
+      await this.writeBack(live, out, thorough);
     } catch (err) {
       // Members written back before the failure are in Redis again: their ENTERs go out all the same.
       throw new RemovalCutShort(out, err);
@@ -340,37 +369,50 @@ export class RedisPresenceStore implements ClusterPresenceStore {
     return out;
   }
 
-  /** Writes back the members of `live` connections this node holds that Redis lost; those written go in `out`. */
-  private async writeBack(live: LiveConnections, out: ChannelDiffs): Promise<void> {
+  /**
+   * Writes back the members of `live` connections this node holds that Redis lost; those written go in `out`.
+   * Per (connection, channel): unless `thorough`, one script that only refreshes the TTL backstops when Redis still
+   * holds as many of the connection's members as this node does (presence-refresh.lua); otherwise, or when it does
+   * not, every member is written back if missing (presence-reassert.lua), `readPageSize` members per call so that
+   * no call holds Redis for long (a big room's joiners read between them).
+   */
+  private async writeBack(live: LiveConnections, out: ChannelDiffs, thorough: boolean): Promise<void> {
     const k = this.keys;
     const ttl = this.options.memberTtl;
     for (const [connectionId, channels] of this.own) {
       if (!live.has(connectionId)) continue;
       for (const [channel, members] of channels) {
-        const args: Array<string | number | Buffer> = [ttl];
-        for (const [mk, v] of members) args.push(mk, v);
-        const written = (await guard(
-          reassertScript.run(
-            this.redis,
-            [
-              k.members(channel),
-              k.connectionMembers(channel, connectionId),
-              k.presenceOrder(channel),
-              k.presenceVersion(channel),
-            ],
-            args,
-          ),
-        )) as Buffer[];
+        const keys = [
+          k.members(channel),
+          k.connectionMembers(channel, connectionId),
+          k.presenceOrder(channel),
+          k.presenceVersion(channel),
+        ];
+        const fresh = !thorough && (await guard(refreshScript.run(this.redis, keys, [ttl, members.size]))) === 1;
+        const written = fresh ? [] : await this.writeMissing(keys, members);
         await guard(this.index(connectionId, channel));
         if (written.length === 0) continue;
         const diff = emptyDiff();
         for (const mk of written) {
-          const value = members.get(mk.toString());
+          const value = members.get(mk);
           if (value) diff.entered.push(decodeMember(value));
         }
         out.push({ channel, diff });
       }
     }
+  }
+
+  /** Writes those of `members` that Redis lacks, in pieces of `readPageSize`; resolves with their keys. */
+  private async writeMissing(keys: string[], members: Map<string, Buffer>): Promise<string[]> {
+    const written: string[] = [];
+    const entries = [...members];
+    for (let start = 0; start < entries.length; start += this.options.readPageSize) {
+      const args: Array<string | number | Buffer> = [this.options.memberTtl];
+      for (const [mk, v] of entries.slice(start, start + this.options.readPageSize)) args.push(mk, v);
+      const piece = (await guard(reassertScript.run(this.redis, keys, args))) as Buffer[];
+      for (const mk of piece) written.push(mk.toString());
+    }
+    return written;
   }
 
   /**

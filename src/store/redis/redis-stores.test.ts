@@ -144,6 +144,67 @@ for (const topology of redisTopologies()) {
     });
   });
 
+  describe(`RedisPresenceStore (${topology}): the periodic re-assertion`, { skip: skipAll }, () => {
+    const members = (n: number): PresenceMember[] =>
+      Array.from({ length: n }, (_, i) => ({ id: `c1:${i}:0`, clientId: `u${i}`, connectionId: 'c1', timestamp: i }));
+    const setKeys = (keys: RedisKeys) => [
+      keys.members('app:big'),
+      keys.connectionMembers('app:big', 'c1'),
+      keys.presenceOrder('app:big'),
+      keys.presenceVersion('app:big'),
+    ];
+
+    it('refreshes the TTLs of an intact set without writing a member', async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const c = await clients(t);
+      const owner = new RedisPresenceStore(c.command, keys, presenceOptions('node-a'));
+      for (const m of members(7)) await owner.upsert('app:big', m, 100);
+      for (const key of setKeys(keys)) await c.command.pexpire(key, 1_000);
+      const version = await owner.version('app:big');
+      const count = async (): Promise<number> => {
+        const stats = topology === 'single' ? await c.command.info('commandstats') : '';
+        return Number(/cmdstat_hsetnx:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      };
+      const writesBefore = await count();
+      assert.deepEqual(await owner.reassert(new Set(['c1']), 20, false), []);
+      for (const key of setKeys(keys)) assert.ok((await c.command.pttl(key)) > 50_000, `${key} refreshed`);
+      assert.equal(await count(), writesBefore, 'no member written');
+      assert.equal(await owner.version('app:big'), version, 'the version kept: SYNC pages stay reusable');
+      assert.equal((await owner.members('app:big')).length, 7);
+    });
+
+    it('writes back, in pieces, the members of a connection whose record no longer matches', async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const c = await clients(t);
+      const owner = new RedisPresenceStore(c.command, keys, presenceOptions('node-a'));
+      const all = members(7);
+      for (const m of all) await owner.upsert('app:big', m, 100);
+      // As after a failover that lost the last enter: gone from the hash, the connection's set and the order.
+      await c.command.hdel(keys.members('app:big'), 'u6:c1');
+      await c.command.srem(keys.connectionMembers('app:big', 'c1'), 'u6:c1');
+      await c.command.zrem(keys.presenceOrder('app:big'), 'u6:c1');
+      const restored = await owner.reassert(new Set(['c1']), 20, false);
+      assert.deepEqual(restored, [{ channel: 'app:big', diff: { entered: [all[6]], updated: [], left: [] } }]);
+      // Everything gone (Redis restarted): 7 members, more than one piece of readPageSize (3).
+      for (const key of setKeys(keys)) await c.command.del(key);
+      const back = await owner.reassert(new Set(['c1']), 30, false);
+      assert.equal(back[0]?.diff.entered.length, 7);
+      assert.equal((await owner.members('app:big')).length, 7);
+    });
+
+    it('a thorough pass finds a member missing from the hash alone', async (t) => {
+      const keys = new RedisKeys(redis.prefix(t));
+      const c = await clients(t);
+      const owner = new RedisPresenceStore(c.command, keys, presenceOptions('node-a'));
+      const all = members(4);
+      for (const m of all) await owner.upsert('app:big', m, 100);
+      await c.command.hdel(keys.members('app:big'), 'u2:c1');
+      const restored = await owner.reassert(new Set(['c1']), 20, true);
+      assert.deepEqual(restored, [{ channel: 'app:big', diff: { entered: [all[2]], updated: [], left: [] } }]);
+      assert.equal((await owner.members('app:big')).length, 4);
+    });
+  });
+
   describe(`RedisPresenceStore (${topology}): a set without its entry order`, { skip: skipAll }, () => {
     it('is read whole by HSCAN until its owner re-asserts it, then paged in order again', async (t) => {
       const keys = new RedisKeys(redis.prefix(t));
@@ -155,7 +216,8 @@ for (const topology of redisTopologies()) {
       // As a set written before the order existed (or whose order key was lost) looks.
       await c.command.del(keys.presenceOrder('app:old'));
       assert.equal((await owner.members('app:old')).length, 10);
-      await owner.reassert(new Set(['c1']), 20);
+      // Even the periodic pass (not thorough) sees the order short of the hash.
+      await owner.reassert(new Set(['c1']), 20, false);
       const pages = [await owner.page('app:old', undefined, 6)];
       pages.push(await owner.page('app:old', pages[0]?.next, 6));
       assert.equal(pages.flatMap((p) => p.members).length, 10);
@@ -171,10 +233,10 @@ for (const topology of redisTopologies()) {
       const before = await owner.version('app:quiet');
       await c.command.del(keys.presenceVersion('app:quiet'));
       assert.equal(await owner.version('app:quiet'), undefined, 'no version: nothing may be reused');
-      await owner.reassert(new Set(['c1']), 2);
+      await owner.reassert(new Set(['c1']), 2, false);
       const after = await owner.version('app:quiet');
       assert.ok(after !== undefined && after !== before, `${before} then ${after}`);
-      await owner.reassert(new Set(['c1']), 3);
+      await owner.reassert(new Set(['c1']), 3, false);
       assert.equal(await owner.version('app:quiet'), after, 'an unchanged set keeps its version');
     });
   });
