@@ -23,8 +23,8 @@ const bytes = (data: Data | undefined): Buffer | string => (data === undefined |
  * of a channel share its hash slot, so each operation is one atomic script (Redis Cluster safe), and the broker's
  * publish script records the operations it numbers in the same step (applyArgs): they are recorded in the order of
  * their serials. Each caller computes the head from the one it read, so the head's metadata follows the last one.
- * Heads and operations are stored as `<event serial>\n<msgpack>` (lib/message-apply.lua): the version serial is
- * made from the event's when read.
+ * Heads and operations are stored as `<event serial>\n<msgpack>` (lib/message-apply.lua): recorded by the publish
+ * script, the version serial is made from the event's when read (empty when recorded by `apply`).
  * Cannot: answer while Redis is unreachable (50300).
  */
 export class RedisMessageStore implements MessageStore {
@@ -41,15 +41,12 @@ export class RedisMessageStore implements MessageStore {
 
   async apply(channel: string, change: MessageChange): Promise<void> {
     const { keys, args } = this.applyArgs(channel, change);
-    const version = change.op.version?.serial ?? '';
-    // The event serial: the version serial without the operation's index in its event.
-    const event = version.slice(0, Math.max(0, version.lastIndexOf(':')));
-    await guard(applyScript.run(this.redis, keys, [...args, event]));
+    await guard(applyScript.run(this.redis, keys, args));
   }
 
   /**
-   * Keys and arguments of lib/message-apply.lua for `change` on `channel` (without the event serial), for the
-   * broker's publish script to record the operation in the step that numbers it (RedisBroker).
+   * Keys and arguments of message-apply.lua for `change` on `channel`, also for the broker's publish script to
+   * record the operation in the step that numbers it (RedisBroker), which adds the event serial.
    */
   applyArgs(channel: string, change: MessageChange): { keys: string[]; args: Array<string | number | Buffer> } {
     const k = this.keys;
@@ -112,5 +109,7 @@ function unpackHead(raw: Buffer): MessageHead {
 function unpackStored<T>(raw: Buffer): { value: T; version?: string } {
   const nl = raw.indexOf(10);
   if ((raw[0] ?? 0x80) >= 0x80 || nl < 0) return { value: unpackValue<T>(raw) };
-  return { value: unpackValue<T>(raw.subarray(nl + 1)), version: messageSerial(raw.subarray(0, nl).toString(), 0) };
+  const value = unpackValue<T>(raw.subarray(nl + 1));
+  // No event serial (recorded by `apply`, numbered before): the value carries its version serial itself.
+  return nl === 0 ? { value } : { value, version: messageSerial(raw.subarray(0, nl).toString(), 0) };
 }
