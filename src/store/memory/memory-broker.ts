@@ -39,10 +39,9 @@ export class MemoryBroker implements Broker {
   }
 
   async publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent> {
+    const apply = options?.apply;
     // Checked before numbering, so a publish it refuses takes no serial.
-    if (options?.apply && !this.messages)
-      throw new Error('MemoryBroker built without a message store cannot record an operation');
-    const apply = options?.apply && this.messages ? { store: this.messages, change: options.apply } : undefined;
+    if (apply && !this.messages) throw new Error('MemoryBroker built without a message store cannot record an operation');
     const supersede = options?.supersede;
     if (supersede) {
       const id = `${channel}\n${supersede.key}`;
@@ -57,7 +56,7 @@ export class MemoryBroker implements Broker {
     const serial = formatSerial({ epoch: this.epoch, seq });
     const event: ChannelEvent = { channel, serial, seq, origin, message: stampSerial(message, serial) };
     if (options?.history) await this.history.append(options.history, event);
-    if (apply) await apply.store.apply(channel, versionedChange(apply.change, messageSerial(serial, 0)));
+    if (apply && this.messages) await this.messages.apply(channel, versionedChange(apply, messageSerial(serial, 0)));
     if (this.subscribed.has(channel)) this.handler(event);
     return event;
   }

@@ -38,8 +38,8 @@ export interface RedisBrokerOptions {
  * Channel fan-out across nodes through Redis. The publish script assigns the channel's next serial (INCR) and
  * publishes in the same atomic step, so every node receives a channel's events in one order; asked to, the same
  * script keeps the event in history and records a message operation (one round trip, and the event's bytes sent
- * once). Each node holds one
- * subscription per channel it has local attachments for, so it delivers each event to its subscribers once.
+ * once). Each node holds one subscription per channel it has local attachments for, so it delivers each event to
+ * its subscribers once.
  * Cannot: deliver anything while Redis is unreachable (publish fails with 50300; subscribers get nothing until
  * Redis returns, when ioredis re-subscribes); record an operation when built without a message store (throws).
  */
