@@ -1,6 +1,6 @@
 import { ErrorInfo } from '../errors/index.ts';
 import { type Data, type Message, MessageAction } from '../protocol/index.ts';
-import type { DataType, MessageHead } from './message-store.ts';
+import type { DataType, MessageChange, MessageHead } from './message-store.ts';
 
 /** The fields a message operation may set on the message it changes; the rest stay as created. */
 const REPLACEABLE = ['name', 'data', 'encoding', 'extras'] as const;
@@ -84,6 +84,17 @@ export function nextHead(head: MessageHead, op: Message): MessageHead {
   const dataType =
     action === MessageAction.APPEND ? (head.dataType === 'none' ? dataTypeOf(data) : head.dataType) : dataTypeOf(data);
   return { message, dataType };
+}
+
+/** `message` with its version's serial set: the broker assigns it when it numbers the operation's event. */
+export function withVersionSerial<T extends Omit<Message, 'data'>>(message: T, serial: string): T {
+  return { ...message, version: { ...message.version, serial } };
+}
+
+/** `change` with its operation's version serial set in the new head and in the operation it keeps. */
+export function versionedChange(change: MessageChange, serial: string): MessageChange {
+  const next = { ...change.next, message: withVersionSerial(change.next.message, serial) };
+  return { ...change, next, op: withVersionSerial(change.op, serial) };
 }
 
 /** A message's version after one more operation (versions listing, pure folding). */

@@ -81,20 +81,21 @@ export class MessageService {
         messages: [item],
       },
       who.connectionId,
-      // Kept in history in the same step as the fan-out (issue 16).
-      { history: 'operations' },
+      // Kept in history and recorded in the message in the same step as the fan-out (issue 16). A retransmission
+      // the broker recognised (the same msgSerial after a resume) records nothing: it was recorded the first time.
+      {
+        history: 'operations',
+        apply: {
+          serial,
+          next: nextHead(head, item),
+          mode: op.action === MessageAction.APPEND ? 'append' : 'replace',
+          data: item.data,
+          seed,
+          op: item,
+        },
+      },
     );
     const stamped = event.message.messages?.[0] as Message;
-    // A retransmission the broker recognised (the same msgSerial after a resume) was applied the first time.
-    if (event.duplicate) return stamped;
-    await this.deps.store.apply(key, {
-      serial,
-      next: nextHead(head, stamped),
-      mode: op.action === MessageAction.APPEND ? 'append' : 'replace',
-      data: stamped.data,
-      seed,
-      op: stamped,
-    });
     return stamped;
   }
 

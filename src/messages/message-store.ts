@@ -32,6 +32,11 @@ export interface MessageStore {
   operations(channel: string, serial: string): Promise<Message[]>;
 }
 
+/**
+ * One operation on a message. Given to `Broker.publish` (`PublishOptions.apply`) before its event is numbered, its
+ * `next.message.version` and `op.version` lack the serial; the broker sets it (src/messages/fold.ts
+ * `versionedChange`).
+ */
 export interface MessageChange {
   serial: string;
   next: MessageHead;

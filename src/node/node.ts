@@ -42,7 +42,10 @@ export interface NodeDeps {
   presenceStore: PresenceStore;
   broker: Broker;
   history: HistoryStore;
-  /** Operated-on messages (default: in memory, single node). */
+  /**
+   * Operated-on messages, read here: give the store the broker records operations in (`PublishOptions.apply`).
+   * Default: a new in-memory one, for nodes whose broker records none (it throws on a message operation).
+   */
   messageStore?: MessageStore;
   /** Annotations and summaries (default: in memory, single node). */
   annotationStore?: AnnotationStore;

@@ -20,6 +20,7 @@ import { createRestApi } from '../rest/router.ts';
 import { MemoryStatsStore, StatsRecorder, type StatsStore } from '../stats/index.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
+import { MemoryMessageStore } from '../store/memory/memory-message-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { createRedisMode } from './redis-mode.ts';
@@ -172,13 +173,18 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   };
 }
 
-/** The single-node backends: the broker keeps what it publishes in this history. */
+/** The single-node backends: the broker keeps what it publishes in this history and message store. */
 function memoryBackends(config: Config, clock: Clock) {
   const history = new MemoryHistoryStore(clock, {
     maxAge: config.historyMaxAge,
     maxPerChannel: config.historyMaxPerChannel,
     maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
   });
+  const messageStore = new MemoryMessageStore(clock, {
+    maxAge: config.historyMaxAge,
+    maxPerChannel: config.historyMaxOperationsPerChannel,
+  });
   // The epoch starts at process start, so a restarted server's serials sort after the previous process's.
-  return { presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history, clock.now()), history };
+  const broker = new MemoryBroker(history, clock.now(), messageStore);
+  return { presenceStore: new MemoryPresenceStore(), broker, history, messageStore };
 }

@@ -87,8 +87,8 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     maxPerChannel: config.historyMaxPerChannel,
     maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
   });
-  const broker = new RedisBroker(clients, keys, brokerOptions, history);
   const messageStore = new RedisMessageStore(clients.command, keys, { ttl: config.historyMaxAge });
+  const broker = new RedisBroker(clients, keys, brokerOptions, history, messageStore);
   const annotationStore = new RedisAnnotationStore(clients.command, keys, { ttl: config.historyMaxAge });
   const bus = new RedisBus(clients, keys);
   const link = new RedisLink(clients);

@@ -1,3 +1,4 @@
+import type { MessageChange } from '../messages/message-store.ts';
 import type { ProtocolMessage } from '../protocol/index.ts';
 import type { HistoryKind } from './history-store.ts';
 
@@ -41,12 +42,21 @@ export interface PublishOptions {
    * item is ephemeral leaves this out.
    */
   history?: HistoryKind;
+  /**
+   * Also record the event as an operation on the message it changes (update, delete or append: the event's only
+   * item), in the same atomic step as its numbering, fan-out and `history` (issue 16): an operation that was
+   * delivered, and whose retransmission on another node is answered as a `duplicate`, is in the message's stored
+   * version however the publishing node dies; and operations on one message are recorded in the order of their
+   * serials, from whichever nodes they come. The broker sets the version serial (`MessageChange`). A duplicate or
+   * superseded publish records nothing.
+   */
+  apply?: MessageChange;
 }
 
 /**
  * Channel fan-out across nodes. `publish` assigns the channel's next serial and delivers the event to every
  * subscribed node's handler (this node included) exactly once, in serial order per channel. Each backend is built
- * with the HistoryStore it writes to when a publish asks for `history`.
+ * with the HistoryStore and MessageStore it writes to when a publish asks for `history` or `apply`.
  */
 export interface Broker {
   publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent>;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import type { MessageChange, MessageStore } from '../../messages/message-store.ts';
 import { Action, type ProtocolMessage } from '../../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
 import type { HistoryStore } from '../history-store.ts';
@@ -7,12 +8,14 @@ import { messageSerial, parseSerial } from '../serial.ts';
 
 /**
  * `broker` and `peer` act as two nodes on one backend; `history` is where both keep what they are asked to, with
- * no retention by age (the events here carry timestamp 1) and room for every event a case publishes.
+ * no retention by age (the events here carry timestamp 1) and room for every event a case publishes; `messages`
+ * where both record the message operations they are asked to.
  */
 export interface BrokerHarness {
   broker: Broker;
   peer: Broker;
   history: HistoryStore;
+  messages: MessageStore;
 }
 
 export interface BrokerContractOptions {
@@ -22,7 +25,7 @@ export interface BrokerContractOptions {
   skipAll?: string | false;
 }
 
-export type BrokerCase = 'cross-node-delivery';
+export type BrokerCase = 'cross-node-delivery' | 'retransmission';
 
 const CH = 'app:room';
 const msg = (data: unknown): ProtocolMessage => ({
@@ -31,6 +34,23 @@ const msg = (data: unknown): ProtocolMessage => ({
   timestamp: 1,
   messages: [{ name: 'n', data: data as string }],
 });
+
+/** Publishes a message 'a' and resolves with its serial. */
+async function created(broker: Broker): Promise<string> {
+  const event = await broker.publish(CH, msg('a'), undefined, { history: 'messages' });
+  return event.message.messages?.[0]?.serial as string;
+}
+
+/** An append of `piece` to message `target` ('a' as created), as MessageService makes it: event and change. */
+function appendTo(target: string, piece: string, first: boolean): { message: ProtocolMessage; change: MessageChange } {
+  const op = { action: 5, serial: target, name: 'n', data: piece, version: { timestamp: 2 } };
+  const next = { message: { serial: target, name: 'n', action: 4, version: { timestamp: 2 } }, dataType: 'string' as const };
+  const seed = first ? { serial: target, name: 'n', data: 'a' } : undefined;
+  return {
+    message: { action: Action.MESSAGE, channel: 'room', timestamp: 2, messages: [op] },
+    change: { serial: target, next, mode: 'append', data: piece, seed, op },
+  };
+}
 
 /** Collects a broker's events and waits for a count. */
 function collect(broker: Broker): { events: ChannelEvent[]; until(n: number): Promise<ChannelEvent[]> } {
@@ -142,6 +162,40 @@ export function runBrokerContract(o: BrokerContractOptions): void {
         ],
       );
       assert.deepEqual(replay?.[0], kept, 'stored as published, stamped');
+    });
+
+    it('records an operation in the message store as numbered, with its version serial, in serial order', async (t) => {
+      const { broker, peer, messages } = await o.create(t);
+      const target = await created(broker);
+      const b = appendTo(target, 'b', true);
+      const first = await broker.publish(CH, { ...b.message, id: 'c1:0' }, 'c1', { history: 'operations', apply: b.change });
+      const c = appendTo(target, 'c', true);
+      const second = await peer.publish(CH, { ...c.message, id: 'c2:0' }, 'c2', { history: 'operations', apply: c.change });
+      const latest = (await messages.latest(CH, [target])).get(target);
+      assert.equal(latest?.data, 'abc', 'seeded once, each piece once, in serial order');
+      assert.equal(latest?.version?.serial, messageSerial(second.serial, 0), 'the head has the latest version serial');
+      assert.equal((await messages.head(CH, target))?.message.version?.serial, messageSerial(second.serial, 0));
+      assert.deepEqual(
+        (await messages.operations(CH, target)).map((m) => [m.data, m.version?.serial]),
+        [
+          ['b', messageSerial(first.serial, 0)],
+          ['c', messageSerial(second.serial, 0)],
+        ],
+      );
+    });
+
+    it('a retransmitted operation it answers as a duplicate is not recorded again', {
+      skip: o.skip?.retransmission ?? false,
+    }, async (t) => {
+      const { broker, peer, messages } = await o.create(t);
+      const target = await created(broker);
+      const b = appendTo(target, 'b', true);
+      await broker.publish(CH, { ...b.message, id: 'c1:0' }, 'c1', { history: 'operations', apply: b.change });
+      // Node A's client resumes on node B and retransmits its append: recorded already.
+      const again = await peer.publish(CH, { ...b.message, id: 'c1:0' }, 'c1', { history: 'operations', apply: b.change });
+      assert.equal(again.duplicate, true);
+      assert.equal((await messages.latest(CH, [target])).get(target)?.data, 'ab');
+      assert.equal((await messages.operations(CH, target)).length, 1);
     });
 
     it('delivers subscribed channels once each, in order, and stops after unsubscribe', async (t) => {

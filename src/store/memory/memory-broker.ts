@@ -1,7 +1,9 @@
+import { versionedChange } from '../../messages/fold.ts';
+import type { MessageStore } from '../../messages/message-store.ts';
 import type { ProtocolMessage } from '../../protocol/index.ts';
 import { systemClock } from '../../time/clock.ts';
 import type { Broker, ChannelEvent, PublishOptions } from '../broker.ts';
-import { formatSerial, newEpoch } from '../serial.ts';
+import { formatSerial, messageSerial, newEpoch } from '../serial.ts';
 import { stampSerial } from '../stamp.ts';
 import type { MemoryHistoryStore } from './memory-history-store.ts';
 
@@ -10,8 +12,9 @@ const MAX_VERSIONS = 100_000;
 
 /**
  * In-process fan-out. Single node only. Serials restart under a new epoch each time the process starts, so
- * clients resuming after a restart correctly get no RESUMED. A publish with `history` is appended to `history`
- * before it is delivered: in one process nothing can die between the two.
+ * clients resuming after a restart correctly get no RESUMED. A publish with `history` is appended to `history`,
+ * and one with `apply` recorded in `messages`, before it is delivered: in one process nothing can die between them.
+ * Cannot: record an operation when built without a message store (throws).
  */
 export class MemoryBroker implements Broker {
   private readonly epoch: string;
@@ -24,16 +27,21 @@ export class MemoryBroker implements Broker {
   /**
    * `history`: where publishes that ask for it are kept; a memory store, whose append does no I/O, so events are
    * still delivered in the order they were numbered. `startedAt` (ms) begins the epoch, so the numbering of a
-   * restarted process sorts after the previous one's.
+   * restarted process sorts after the previous one's. `messages`: where operations are recorded (`apply`); a
+   * memory store too, for the same reason.
    */
   constructor(
     private readonly history: MemoryHistoryStore,
     startedAt: number = systemClock.now(),
+    private readonly messages?: MessageStore,
   ) {
     this.epoch = newEpoch(startedAt);
   }
 
   async publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent> {
+    const apply = options?.apply;
+    // Checked before numbering, so a publish it refuses takes no serial.
+    if (apply && !this.messages) throw new Error('MemoryBroker built without a message store cannot record an operation');
     const supersede = options?.supersede;
     if (supersede) {
       const id = `${channel}\n${supersede.key}`;
@@ -48,6 +56,7 @@ export class MemoryBroker implements Broker {
     const serial = formatSerial({ epoch: this.epoch, seq });
     const event: ChannelEvent = { channel, serial, seq, origin, message: stampSerial(message, serial) };
     if (options?.history) await this.history.append(options.history, event);
+    if (apply && this.messages) await this.messages.apply(channel, versionedChange(apply, messageSerial(serial, 0)));
     if (this.subscribed.has(channel)) this.handler(event);
     return event;
   }

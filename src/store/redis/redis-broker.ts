@@ -9,11 +9,12 @@ import { LuaScript } from './lua-script.ts';
 import { decodePublished, numberedEvent } from './published-event.ts';
 import type { RedisClients } from './redis-client.ts';
 import type { RedisHistoryStore } from './redis-history-store.ts';
+import type { RedisMessageStore } from './redis-message-store.ts';
 
 /** Channels whose latest serial is remembered (oldest forgotten first). */
 const MAX_SEEN = 10_000;
 
-const publishScript = new LuaScript('broker-publish', ['history-append']);
+const publishScript = new LuaScript('broker-publish', ['history-append', 'message-apply']);
 const currentScript = new LuaScript('broker-current');
 
 export interface RedisBrokerOptions {
@@ -36,10 +37,11 @@ export interface RedisBrokerOptions {
 /**
  * Channel fan-out across nodes through Redis. The publish script assigns the channel's next serial (INCR) and
  * publishes in the same atomic step, so every node receives a channel's events in one order; asked to, the same
- * script keeps the event in history (one round trip, and the event's bytes sent once). Each node holds one
- * subscription per channel it has local attachments for, so it delivers each event to its subscribers once.
+ * script keeps the event in history and records a message operation (one round trip, and the event's bytes sent
+ * once). Each node holds one subscription per channel it has local attachments for, so it delivers each event to
+ * its subscribers once.
  * Cannot: deliver anything while Redis is unreachable (publish fails with 50300; subscribers get nothing until
- * Redis returns, when ioredis re-subscribes).
+ * Redis returns, when ioredis re-subscribes); record an operation when built without a message store (throws).
  */
 export class RedisBroker implements Broker {
   /** pub/sub channel name → channel key, for channels this node subscribes to. */
@@ -48,12 +50,16 @@ export class RedisBroker implements Broker {
   /** Latest serial seen per channel, so numbering survives Redis losing it (see broker-publish.lua). Bounded. */
   private readonly seen = new Map<string, ChannelSerial>();
 
-  /** `history`: where publishes that ask for it are kept, by the publish script itself (same hash slot). */
+  /**
+   * `history`: where publishes that ask for it are kept, and `messages` where operations are recorded, by the
+   * publish script itself (same hash slot).
+   */
   constructor(
     private readonly clients: RedisClients,
     private readonly keys: RedisKeys,
     private readonly options: RedisBrokerOptions,
     private readonly history: RedisHistoryStore,
+    private readonly messages?: RedisMessageStore,
   ) {
     const onMessage = (name: Buffer, payload: Buffer) => this.receive(name.toString(), payload);
     // Both kinds: `sharded` may be settled after construction (once the server version is known).
@@ -67,6 +73,8 @@ export class RedisBroker implements Broker {
     const last = this.seen.get(channel);
     const msgSerial = this.options.retransmitWindow > 0 ? publishSerial(message, origin) : undefined;
     const kept = options?.history === undefined ? undefined : this.history.appendArgs(options.history, channel, message);
+    if (options?.apply && !this.messages) throw new Error('RedisBroker built without a message store cannot record an operation');
+    const applied = options?.apply && this.messages?.applyArgs(channel, options.apply);
     const reply = String(
       await guard(
         publishScript.run(
@@ -78,6 +86,7 @@ export class RedisBroker implements Broker {
             k.publishedAt(channel),
             k.superseded(channel),
             ...(kept?.keys ?? []),
+            ...(applied?.keys ?? []),
           ],
           [
             last?.epoch ?? newEpoch((this.options.now ?? systemClock.now)()),
@@ -92,6 +101,7 @@ export class RedisBroker implements Broker {
             options?.supersede?.key ?? '',
             options?.supersede?.version ?? 0,
             ...(kept?.args ?? ['']),
+            ...(applied?.args ?? []),
           ],
         ),
       ),

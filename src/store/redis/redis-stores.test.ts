@@ -70,10 +70,12 @@ for (const topology of redisTopologies()) {
         // Events here carry timestamp 1: a clock at 60 s keeps them for the minute the keys live.
         const limits = { maxAge: 60_000, maxPerChannel: 100 };
         const history = new RedisHistoryStore((await clients(t)).command, keys, new ManualClock(60_000), limits);
+        const messages = new RedisMessageStore((await clients(t)).command, keys, { ttl: 60_000 });
         return {
-          broker: new RedisBroker(await clients(t), keys, options, history),
-          peer: new RedisBroker(await clients(t), keys, options, history),
+          broker: new RedisBroker(await clients(t), keys, options, history, messages),
+          peer: new RedisBroker(await clients(t), keys, options, history, messages),
           history,
+          messages,
         };
       },
     });

@@ -20,6 +20,12 @@
 -- the bytes subscribers receive, with ARGV[13] max per channel, ARGV[14] oldest timestamp kept, ARGV[15] TTL ms.
 -- In the same script as the numbering, fan-out and publish record, so an event that was delivered (and whose
 -- retransmission is answered as a duplicate) is never missing from history, whenever the publishing node dies.
+-- Message operation (needs lib/message-apply.lua): the arguments after history's (from ARGV[13] without history,
+-- ARGV[16] with it), when the first is not '', record the event as an operation on the message it names, in the
+-- same step (issue 16), so a delivered operation is never missing from the message's stored version, and
+-- operations on one message are recorded in the order of their serials: the message's serial, head, mode, data,
+-- seeded flag, seed data, operation entry, TTL ms (message-apply.lua's ARGV[1-8]), on the next three keys (heads,
+-- data, operations). The operation is the event's first item (RedisMessageStore derives its version serial).
 -- Returns the serial `<epoch>-<seq>` (the published message is `<serial>\n<payload>`), or `=<serial>` when this is
 -- a retransmission (the serial of the high-water publish: the earlier one's own serial is not kept).
 if ARGV[10] ~= '' then
@@ -67,6 +73,12 @@ local published = serial .. '\n' .. ARGV[3]
 -- Stored before it is sent: a script that fails part way (out of memory) has then delivered nothing.
 if ARGV[12] ~= '' then
   append_history(KEYS[6], KEYS[7], seq, ARGV[12] .. published, ARGV[13], ARGV[14], ARGV[15])
+end
+local ak, aa = 6, 13
+if ARGV[12] ~= '' then ak, aa = 8, 16 end
+if ARGV[aa] and ARGV[aa] ~= '' then
+  apply_message(KEYS[ak], KEYS[ak + 1], KEYS[ak + 2], ARGV[aa], serial, ARGV[aa + 1], ARGV[aa + 2],
+    ARGV[aa + 3], ARGV[aa + 4], ARGV[aa + 5], ARGV[aa + 6], ARGV[aa + 7])
 end
 if ARGV[4] == '1' then
   redis.call('SPUBLISH', ARGV[2], published)
