@@ -6,7 +6,7 @@ import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryPresenceStore } from '../store/memory/memory-presence-store.ts';
 import { ManualClock } from '../time/manual-clock.ts';
-import { Cluster } from './cluster.ts';
+import { Cluster, THOROUGH_REASSERT_EVERY } from './cluster.ts';
 import type { ClusterBus, ClusterLink } from './cluster-bus.ts';
 import type { ClusterMessage } from './cluster-message.ts';
 import type { ChannelDiffs, ClusterPresenceStore } from './cluster-presence-store.ts';
@@ -148,6 +148,17 @@ test('a pass after being reaped checks every member, until one gets through; the
     await settle();
   }
   assert.deepEqual(store.passes, [true, true, false], 'the periodic pass is not thorough');
+  // With no sign of loss, every THOROUGH_REASSERT_EVERY-th pass still checks every member.
+  while (store.passes.length < 2 + THOROUGH_REASSERT_EVERY + 1) {
+    clock.advance(config.nodeHeartbeatInterval);
+    await settle();
+  }
+  const periodic = store.passes.slice(2);
+  assert.deepEqual(
+    periodic.map((thorough, i) => (thorough ? i + 1 : 0)).filter(Boolean),
+    [THOROUGH_REASSERT_EVERY],
+    'the tenth periodic pass is thorough, the others only refresh',
+  );
   await cluster.stop();
   node.shutdown();
 });

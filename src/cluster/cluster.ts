@@ -29,13 +29,21 @@ export interface ClusterDeps {
  * - occupancy: clear a reaped node's counts, rewrite this node's with every re-assert, and relay other nodes'
  *   `occupancy-changed` announcements to the OccupancyService;
  * - every memberTtl / 3, and whenever the link comes back, re-assert this node's members (TTL backstop refresh,
- *   and repair after Redis lost them) and drop the ones Redis still holds for connections that ended meanwhile;
+ *   and repair after Redis lost them: every member checked after the link came back or a reap, and every
+ *   THOROUGH_REASSERT_EVERY passes) and drop the ones Redis still holds for connections that ended meanwhile;
  * - when the link comes back after a subscription dropped, replay to local subscribers the channel messages
  *   other nodes published meanwhile, live events held until then (missed-messages.ts), and re-sync local presence
  *   subscribers from Redis (presence-resync.ts): none of those events reached this node.
  * Nothing runs while the link is down; local clients keep being served by the Node.
  * Observers can follow it on `node.events`: `cluster-link` (up: boolean), `cluster-reasserted`.
  */
+/**
+ * Every this many re-assert passes, one checks every member even with no sign of loss. The periodic pass compares
+ * only how many members Redis holds per connection and channel, so a loss that keeps the count (a lost enter and a
+ * lost leave on one connection, in a failover the link survived) is repaired within this many passes.
+ */
+export const THOROUGH_REASSERT_EVERY = 10;
+
 export class Cluster {
   private timer: TimerHandle | undefined;
   private busy = false;
@@ -43,6 +51,7 @@ export class Cluster {
   private upSince: number;
   private lastReassert: number;
   private reassertWanted = false;
+  private passesSinceThorough = 0;
   /** Set when the link comes back: presence events from other nodes may have been missed meanwhile. */
   private resyncWanted = false;
   /** Holds live channel events from a subscription's loss until what was missed meanwhile is replayed. */
@@ -141,8 +150,10 @@ export class Cluster {
     await registry.beat(this.nodeId, now);
     if (this.reassertWanted || now - this.lastReassert >= config.memberTtl / 3) {
       // Wanted: Redis may have lost members (the link came back, this node was reaped), so every member is
-      // checked, until a pass gets through; the periodic pass only refreshes TTLs where Redis holds what this node has.
-      const thorough = this.reassertWanted;
+      // checked, until a pass gets through; the periodic pass only refreshes TTLs where Redis holds what this node has,
+      // and every THOROUGH_REASSERT_EVERY-th checks every member anyway.
+      const thorough = this.reassertWanted || ++this.passesSinceThorough >= THOROUGH_REASSERT_EVERY;
+      if (thorough) this.passesSinceThorough = 0;
       this.reassertWanted = false;
       this.lastReassert = now;
       // Members of connections that ended while Redis was unreachable (closed or expired meanwhile).
