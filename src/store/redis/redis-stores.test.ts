@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { redisSkip } from '../../../test/helpers/redis.ts';
 import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
 import { parseRedisTarget } from '../../config/redis-target.ts';
@@ -24,7 +25,7 @@ import { RedisPresenceStore } from './redis-presence-store.ts';
 
 /** Resolves once `check` holds, asking again every few ms (the state is in Redis: there is no event to wait on). */
 async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (!(await check())) await delay(5);
 }
 
 const skipAll = redisSkip();
