@@ -76,11 +76,13 @@ for (const topology of redisTopologies()) {
         const limits = { maxAge: 60_000, maxPerChannel: 100 };
         const history = new RedisHistoryStore((await clients(t)).command, keys, new ManualClock(60_000), limits);
         const messages = new RedisMessageStore((await clients(t)).command, keys, { ttl: 60_000 });
+        const annotations = new RedisAnnotationStore((await clients(t)).command, keys, { ttl: 60_000 });
         return {
-          broker: new RedisBroker(await clients(t), keys, options, history, messages),
-          peer: new RedisBroker(await clients(t), keys, options, history, messages),
+          broker: new RedisBroker(await clients(t), keys, options, history, messages, annotations),
+          peer: new RedisBroker(await clients(t), keys, options, history, messages, annotations),
           history,
           messages,
+          annotations,
         };
       },
     });
