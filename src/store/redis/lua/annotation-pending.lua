@@ -8,8 +8,12 @@ local record = redis.call('HGET', KEYS[2], ARGV[1]) or '0'
 local folded = string.match(record, ' (.*)$')
 -- Members of the last folded serial are `<serial>\0...`, all below `<serial>\1`.
 local from = folded and ('(' .. folded .. '\1') or '-'
+-- A record written before fold records kept a serial is a bare version, and every annotation listed then was
+-- folded: the version is at least the event seq of each (annotation-record.lua), and any listed since has a
+-- higher seq (its channel's numbering, summaries included, moved past the version).
+local legacy = folded == nil and record ~= '0' and tonumber(record) or nil
 local out = { state, record }
 for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[3], from, '+', 'LIMIT', 0, tonumber(ARGV[2]))) do
-  out[#out + 1] = m
+  if not legacy or tonumber(string.match(m, '^[^%z]*%-(%d+):%d+%z') or '0') > legacy then out[#out + 1] = m end
 end
 return out
