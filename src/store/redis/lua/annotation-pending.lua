@@ -13,7 +13,11 @@ local from = folded and ('(' .. folded .. '\1') or '-'
 -- higher seq (its channel's numbering, summaries included, moved past the version).
 local legacy = folded == nil and record ~= '0' and tonumber(record) or nil
 local out = { state, record }
-for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[3], from, '+', 'LIMIT', 0, tonumber(ARGV[2]))) do
+-- Read whole while legacy (once per message: the next record written keeps a serial), as the filter may drop more
+-- than a batch.
+local members = legacy and redis.call('ZRANGEBYLEX', KEYS[3], from, '+')
+  or redis.call('ZRANGEBYLEX', KEYS[3], from, '+', 'LIMIT', 0, tonumber(ARGV[2]))
+for _, m in ipairs(members) do
   if not legacy or tonumber(string.match(m, '^[^%z]*%-(%d+):%d+%z') or '0') > legacy then out[#out + 1] = m end
 end
 return out
