@@ -42,8 +42,8 @@ describe('AnnotationService', () => {
   it('a summary overtaken by a newer one from another node is never sent after it', async () => {
     const clock = new ManualClock();
     const history = new MemoryHistoryStore(clock, { maxAge: 60_000, maxPerChannel: 100 });
-    const broker = new MemoryBroker(history, 0);
     const store = new MemoryAnnotationStore(clock, { maxAge: 60_000, maxPerChannel: 100 });
+    const broker = new MemoryBroker(history, 0, undefined, store);
     const delivered: Message[] = [];
     broker.onEvent((e) => {
       if (e.message.action === Action.MESSAGE) delivered.push(...(e.message.messages ?? []));

@@ -59,18 +59,17 @@ export class AnnotationService {
       timestamp: now,
       annotations: [{ ...item, id: item.id ?? `${who.requestId}:0` }],
     };
-    // Kept in history in the same step as the fan-out (issue 16); a retransmission was kept the first time.
-    const event = await this.deps.broker.publish(key, envelope, who.connectionId, { history: 'operations' });
+    // Kept in history and listed on its message in the same step as the fan-out (issue 16); a retransmission was
+    // kept and listed the first time. Folded below with every listed annotation not yet in the summary, so a
+    // retransmission (whose first node may have died before folding) still sends a summary that includes it.
+    const event = await this.deps.broker.publish(key, envelope, who.connectionId, { history: 'operations', annotate: true });
     const stamped = event.message.annotations?.[0] as Annotation;
-    if (event.duplicate) return stamped.serial as string;
-    const { state, version } = await this.deps.store.annotate(key, item.messageSerial as string, stamped, (s) =>
-      applyAnnotation(s, stamped),
-    );
+    const { state, version } = await this.deps.store.annotate(key, item.messageSerial as string, applyAnnotation);
     if (state) {
       const summary: ProtocolMessage = {
         action: Action.MESSAGE,
         channel: name,
-        id: `summary:${stamped.serial}`,
+        id: `summary:${stamped.messageSerial}:${version}`,
         timestamp: now,
         messages: [
           {

@@ -18,6 +18,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { ServerMetrics, watchNode } from '../observability/metrics-server.ts';
 import { createRestApi } from '../rest/router.ts';
 import { MemoryStatsStore, StatsRecorder, type StatsStore } from '../stats/index.ts';
+import { MemoryAnnotationStore } from '../store/memory/memory-annotation-store.ts';
 import { MemoryBroker } from '../store/memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../store/memory/memory-history-store.ts';
 import { MemoryMessageStore } from '../store/memory/memory-message-store.ts';
@@ -173,7 +174,7 @@ export function createServer(options: ServerOptions = {}): RollcallServer {
   };
 }
 
-/** The single-node backends: the broker keeps what it publishes in this history and message store. */
+/** The single-node backends: the broker keeps what it publishes in this history, message and annotation store. */
 function memoryBackends(config: Config, clock: Clock) {
   const history = new MemoryHistoryStore(clock, {
     maxAge: config.historyMaxAge,
@@ -184,7 +185,11 @@ function memoryBackends(config: Config, clock: Clock) {
     maxAge: config.historyMaxAge,
     maxPerChannel: config.historyMaxOperationsPerChannel,
   });
+  const annotationStore = new MemoryAnnotationStore(clock, {
+    maxAge: config.historyMaxAge,
+    maxPerChannel: config.historyMaxOperationsPerChannel,
+  });
   // The epoch starts at process start, so a restarted server's serials sort after the previous process's.
-  const broker = new MemoryBroker(history, clock.now(), messageStore);
-  return { presenceStore: new MemoryPresenceStore(), broker, history, messageStore };
+  const broker = new MemoryBroker(history, clock.now(), messageStore, annotationStore);
+  return { presenceStore: new MemoryPresenceStore(), broker, history, messageStore, annotationStore };
 }

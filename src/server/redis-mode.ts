@@ -88,8 +88,8 @@ export function createRedisMode(config: Config, clock: Clock, logger: Logger, me
     maxOperationsPerChannel: config.historyMaxOperationsPerChannel,
   });
   const messageStore = new RedisMessageStore(clients.command, keys, { ttl: config.historyMaxAge });
-  const broker = new RedisBroker(clients, keys, brokerOptions, history, messageStore);
   const annotationStore = new RedisAnnotationStore(clients.command, keys, { ttl: config.historyMaxAge });
+  const broker = new RedisBroker(clients, keys, brokerOptions, history, messageStore, annotationStore);
   const bus = new RedisBus(clients, keys);
   const link = new RedisLink(clients);
   if (metrics) watchRedis(metrics, clients, link);

@@ -51,12 +51,21 @@ export interface PublishOptions {
    * superseded publish records nothing.
    */
   apply?: MessageChange;
+  /**
+   * Also list the event's only item, an annotation, on the message it annotates (AnnotationStore `add`), in the same
+   * atomic step as its numbering, fan-out and `history` (issue 16): an annotation that was delivered, and whose
+   * retransmission on another node is answered as a `duplicate`, is listed however the publishing node dies, and
+   * the next fold of the message's summary, from any node, folds it in; and listing happens in serial order, so
+   * folds do too. A duplicate or superseded publish lists nothing.
+   */
+  annotate?: boolean;
 }
 
 /**
  * Channel fan-out across nodes. `publish` assigns the channel's next serial and delivers the event to every
  * subscribed node's handler (this node included) exactly once, in serial order per channel. Each backend is built
- * with the HistoryStore and MessageStore it writes to when a publish asks for `history` or `apply`.
+ * with the HistoryStore, MessageStore and AnnotationStore it writes to when a publish asks for `history`, `apply`
+ * or `annotate`.
  */
 export interface Broker {
   publish(channel: string, message: ProtocolMessage, origin?: string, options?: PublishOptions): Promise<ChannelEvent>;

@@ -27,7 +27,11 @@ const vote = (seq: number, clientId: string, name = 'yes'): Annotation => ({
   name,
   clientId,
 });
-const fold = (a: Annotation) => (state: SummaryState | undefined) => applyAnnotation(state, a);
+/** Lists `a` (as the broker's publish step does) and folds the message's summary through `via`. */
+const annotate = async (store: AnnotationStore, a: Annotation, via: AnnotationStore = store) => {
+  await store.add(CH, a);
+  return via.annotate(CH, MSG, applyAnnotation);
+};
 
 /** The AnnotationStore contract (STYLE habit 2). */
 export function runAnnotationStoreContract(o: AnnotationStoreContractOptions): void {
@@ -38,23 +42,21 @@ export function runAnnotationStoreContract(o: AnnotationStoreContractOptions): v
       assert.deepEqual(await store.list(CH, MSG, 10), { items: [], next: undefined });
     });
 
-    it('folds each annotation into the summary, counts versions, and lists annotations in serial order by pages', async (t) => {
+    it('folds each listed annotation into the summary once, counts versions, and lists annotations in serial order by pages', async (t) => {
       const { store } = await o.create(t);
-      const results = [];
-      // Recorded out of serial order: the listing is still in serial order.
-      for (const seq of [2, 4, 3, 5, 6]) {
-        const a = vote(seq, `c${seq}`, seq === 6 ? 'no' : 'yes');
-        results.push(await store.annotate(CH, MSG, a, fold(a)));
-      }
+      // Listed out of serial order before the fold: the fold and the listing are still in serial order.
+      for (const seq of [2, 4, 3]) await store.add(CH, vote(seq, `c${seq}`));
+      const results = [await store.annotate(CH, MSG, applyAnnotation)];
+      for (const seq of [5, 6]) results.push(await annotate(store, vote(seq, `c${seq}`, seq === 6 ? 'no' : 'yes')));
       assert.deepEqual(
         results.map((r) => r.version),
-        [2, 4, 5, 6, 7],
-        'each above the last, and at least the seq of its serial',
+        [4, 5, 6],
+        'each above the last, and at least the seq of the last annotation folded',
       );
       const last = results.at(-1)?.state as SummaryState;
       assert.deepEqual(summarise(last, 100), {
         'vote:multiple.v1': {
-          yes: { total: 4, clientIds: { c2: 1, c4: 1, c3: 1, c5: 1 }, totalUnidentified: 0, clipped: false, totalClientIds: 4 },
+          yes: { total: 4, clientIds: { c2: 1, c3: 1, c4: 1, c5: 1 }, totalUnidentified: 0, clipped: false, totalClientIds: 4 },
           no: { total: 1, clientIds: { c6: 1 }, totalUnidentified: 0, clipped: false, totalClientIds: 1 },
         },
       });
@@ -74,12 +76,40 @@ export function runAnnotationStoreContract(o: AnnotationStoreContractOptions): v
       assert.equal(third.next, undefined);
     });
 
+    it('a fold with nothing newly listed changes nothing', async (t) => {
+      const { store, peer } = await o.create(t);
+      const done = await annotate(store, vote(2, 'a'));
+      const again = await peer.annotate(CH, MSG, applyAnnotation);
+      assert.deepEqual(again, { version: done.version }, 'no state: no summary to send');
+      assert.equal(
+        (
+          summarise((await store.summaries(CH, [MSG])).get(MSG) as SummaryState, 10) as Record<
+            string,
+            Record<string, { total: number }>
+          >
+        )['vote:multiple.v1']?.yes?.total,
+        1,
+      );
+    });
+
+    it('a fold takes in every annotation listed since the last, in serial order, whichever node listed them', async (t) => {
+      const { store, peer } = await o.create(t);
+      const pick = (seq: number, name: string): Annotation => ({ ...vote(seq, 'c', name), type: 'pick:unique.v1' });
+      // A node lists an annotation and dies before folding it; another lists a later one and folds both.
+      await store.add(CH, pick(2, 'x'));
+      const r = await annotate(peer, pick(3, 'y'));
+      assert.equal(r.version, 3);
+      assert.deepEqual(summarise(r.state as SummaryState, 10), {
+        'pick:unique.v1': { y: { total: 1, clientIds: ['c'], clipped: false } },
+      });
+      assert.equal((await store.list(CH, MSG, 10)).items.length, 2);
+    });
+
     it('an annotation of a type no method summarises is listed and leaves the summary as it was', async (t) => {
       const { store } = await o.create(t);
-      const a = vote(2, 'a');
-      await store.annotate(CH, MSG, a, fold(a));
+      await annotate(store, vote(2, 'a'));
       const comment: Annotation = { ...vote(3, 'b'), type: 'comment' };
-      const r = await store.annotate(CH, MSG, comment, fold(comment));
+      const r = await annotate(store, comment);
       assert.equal(r.state, undefined);
       assert.equal(r.version, 3);
       assert.deepEqual(Object.keys((await store.summaries(CH, [MSG])).get(MSG) ?? {}), ['vote:multiple.v1']);
@@ -88,23 +118,23 @@ export function runAnnotationStoreContract(o: AnnotationStoreContractOptions): v
 
     it('a message first recorded begins at the seq of its serial, so versions rise past any sent before a store forgot it', async (t) => {
       const { store } = await o.create(t);
-      const a = vote(40, 'a');
-      assert.equal((await store.annotate(CH, MSG, a, fold(a))).version, 40);
-      const b = vote(41, 'b');
-      assert.equal((await store.annotate(CH, MSG, b, fold(b))).version, 41);
+      assert.equal((await annotate(store, vote(40, 'a'))).version, 40);
+      assert.equal((await annotate(store, vote(41, 'b'))).version, 41);
     });
 
-    it('concurrent annotations through two nodes are each folded in exactly once', async (t) => {
+    it('concurrent folds through two nodes fold each annotation in exactly once', async (t) => {
       const { store, peer } = await o.create(t);
       const n = 20;
-      const writes = [];
+      const folds = [];
       for (let i = 0; i < n; i++) {
-        const a = vote(2 + 2 * i, `a${i}`);
-        const b = vote(3 + 2 * i, `b${i}`);
-        writes.push(store.annotate(CH, MSG, a, fold(a)), peer.annotate(CH, MSG, b, fold(b)));
+        // Listed in serial order (as the broker does); folds run concurrently with later listings.
+        await store.add(CH, vote(2 + 2 * i, `a${i}`));
+        await peer.add(CH, vote(3 + 2 * i, `b${i}`));
+        folds.push(store.annotate(CH, MSG, applyAnnotation), peer.annotate(CH, MSG, applyAnnotation));
       }
-      const results = await Promise.all(writes);
-      assert.equal(new Set(results.map((r) => r.version)).size, 2 * n, 'every annotation got a version of its own');
+      const results = await Promise.all(folds);
+      const versions = results.filter((r) => r.state).map((r) => r.version);
+      assert.equal(new Set(versions).size, versions.length, 'every fold that changed the summary got a version of its own');
       const state = (await store.summaries(CH, [MSG])).get(MSG) as SummaryState;
       const summary = summarise(state, 1000) as Record<string, Record<string, { total: number }>>;
       assert.equal(summary['vote:multiple.v1']?.yes?.total, 2 * n);

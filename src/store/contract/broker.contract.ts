@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import type { AnnotationStore } from '../../messages/annotation-store.ts';
 import type { MessageChange, MessageStore } from '../../messages/message-store.ts';
-import { Action, type ProtocolMessage } from '../../protocol/index.ts';
+import { Action, AnnotationAction, type ProtocolMessage } from '../../protocol/index.ts';
 import type { Broker, ChannelEvent } from '../broker.ts';
 import type { HistoryStore } from '../history-store.ts';
 import { messageSerial, parseSerial } from '../serial.ts';
@@ -9,13 +10,14 @@ import { messageSerial, parseSerial } from '../serial.ts';
 /**
  * `broker` and `peer` act as two nodes on one backend; `history` is where both keep what they are asked to, with
  * no retention by age (the events here carry timestamp 1) and room for every event a case publishes; `messages`
- * where both record the message operations they are asked to.
+ * where both record the message operations they are asked to; `annotations` where both list annotations.
  */
 export interface BrokerHarness {
   broker: Broker;
   peer: Broker;
   history: HistoryStore;
   messages: MessageStore;
+  annotations: AnnotationStore;
 }
 
 export interface BrokerContractOptions {
@@ -51,6 +53,15 @@ function appendTo(target: string, piece: string, first: boolean): { message: Pro
     change: { serial: target, next, mode: 'append', data: piece, seed, op },
   };
 }
+
+/** An ANNOTATION event of one vote on message `target`, as AnnotationService makes it (no serial yet). */
+const voteOn = (target: string, id: string): ProtocolMessage => ({
+  action: Action.ANNOTATION,
+  channel: 'room',
+  id,
+  timestamp: 2,
+  annotations: [{ action: AnnotationAction.CREATE, messageSerial: target, type: 'vote:total.v1', clientId: 'c', id: `${id}:0` }],
+});
 
 /** Collects a broker's events and waits for a count. */
 function collect(broker: Broker): { events: ChannelEvent[]; until(n: number): Promise<ChannelEvent[]> } {
@@ -196,6 +207,34 @@ export function runBrokerContract(o: BrokerContractOptions): void {
       assert.equal(again.duplicate, true);
       assert.equal((await messages.latest(CH, [target])).get(target)?.data, 'ab');
       assert.equal((await messages.operations(CH, target)).length, 1);
+    });
+
+    it('lists an annotation on its message as numbered, with its serial, from either node', async (t) => {
+      const { broker, peer, annotations } = await o.create(t);
+      const target = await created(broker);
+      const first = await broker.publish(CH, voteOn(target, 'c1:0'), 'c1', { history: 'operations', annotate: true });
+      const second = await peer.publish(CH, voteOn(target, 'c2:0'), 'c2', { history: 'operations', annotate: true });
+      const page = await annotations.list(CH, target, 10);
+      assert.deepEqual(
+        page.items.map((a) => [a.serial, a.clientId, a.id]),
+        [
+          [messageSerial(first.serial, 0), 'c', 'c1:0:0'],
+          [messageSerial(second.serial, 0), 'c', 'c2:0:0'],
+        ],
+      );
+      assert.equal(first.message.annotations?.[0]?.serial, messageSerial(first.serial, 0));
+    });
+
+    it('a retransmitted annotation it answers as a duplicate is not listed again', {
+      skip: o.skip?.retransmission ?? false,
+    }, async (t) => {
+      const { broker, peer, annotations } = await o.create(t);
+      const target = await created(broker);
+      await broker.publish(CH, voteOn(target, 'c1:0'), 'c1', { history: 'operations', annotate: true });
+      // Node A's client resumes on node B and retransmits its annotation: listed already.
+      const again = await peer.publish(CH, voteOn(target, 'c1:0'), 'c1', { history: 'operations', annotate: true });
+      assert.equal(again.duplicate, true);
+      assert.equal((await annotations.list(CH, target, 10)).items.length, 1);
     });
 
     it('delivers subscribed channels once each, in order, and stops after unsubscribe', async (t) => {

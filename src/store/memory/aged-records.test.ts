@@ -49,9 +49,11 @@ describe('memory stores on AgedRecords', () => {
     const clock = new ManualClock();
     const store = new MemoryAnnotationStore(clock, { maxAge: 1_000, maxPerChannel: 10 });
     const bump = (): SummaryState => ({ 'like:total.v1': { method: 'total.v1', total: 1 } });
-    await store.annotate('ch', 'm1', { type: 'like:total.v1', serial: 's1' }, bump);
+    await store.add('ch', { type: 'like:total.v1', serial: 's1', messageSerial: 'm1' });
+    await store.annotate('ch', 'm1', bump);
     clock.advance(2_000);
-    await store.annotate('ch', 'm1', { type: 'like:total.v1', serial: 's2' }, bump);
+    await store.add('ch', { type: 'like:total.v1', serial: 's2', messageSerial: 'm1' });
+    await store.annotate('ch', 'm1', bump);
     const page = await store.list('ch', 'm1', 10);
     assert.deepEqual(
       page.items.map((a) => a.serial),

@@ -8,6 +8,8 @@ import { type AgedRecordLimits, AgedRecords } from './aged-records.ts';
 interface AnnotatedMessage {
   state?: SummaryState;
   version: number;
+  /** Serial of the last annotation folded into `state` ('' before the first). */
+  folded: string;
   /** In serial order. */
   items: Annotation[];
 }
@@ -23,18 +25,35 @@ export class MemoryAnnotationStore implements AnnotationStore {
     this.records = new AgedRecords(clock, limits);
   }
 
-  async annotate(channel: string, messageSerial: string, annotation: Annotation, fold: SummaryFold): Promise<Annotated> {
-    const rec = this.records.get(channel, messageSerial) ?? { version: 0, items: [] };
-    const next = fold(rec.state);
-    if (next) rec.state = next;
-    rec.version = Math.max(rec.version + 1, parseMessageSerial(annotation.serial)?.seq ?? 0);
-    // Annotations arrive in serial order on one node; the search only matters if one ever does not.
+  async add(channel: string, annotation: Annotation): Promise<void> {
+    const messageSerial = annotation.messageSerial ?? '';
+    const rec = this.records.get(channel, messageSerial) ?? { version: 0, folded: '', items: [] };
+    // The broker lists annotations in serial order; the search only matters if one ever is not.
     const serial = annotation.serial ?? '';
     let i = rec.items.length;
     while (i > 0 && (rec.items[i - 1]?.serial ?? '') > serial) i--;
     rec.items.splice(i, 0, annotation);
     this.records.touch(channel, messageSerial, rec);
-    return { state: next, version: rec.version };
+  }
+
+  async annotate(channel: string, messageSerial: string, fold: SummaryFold): Promise<Annotated> {
+    const rec = this.records.get(channel, messageSerial);
+    if (!rec) return { version: 0 };
+    let state = rec.state;
+    let changed = false;
+    let last: Annotation | undefined;
+    for (const a of rec.items) {
+      if ((a.serial ?? '') <= rec.folded) continue;
+      const next = fold(state, a);
+      if (next) [state, changed] = [next, true];
+      last = a;
+    }
+    if (!last) return { version: rec.version };
+    rec.state = state;
+    rec.folded = last.serial ?? '';
+    rec.version = Math.max(rec.version + 1, parseMessageSerial(last.serial)?.seq ?? 0);
+    this.records.touch(channel, messageSerial, rec);
+    return { state: changed ? state : undefined, version: rec.version };
   }
 
   async summaries(channel: string, serials: string[]): Promise<Map<string, SummaryState>> {

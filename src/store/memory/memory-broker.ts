@@ -1,3 +1,4 @@
+import type { AnnotationStore } from '../../messages/annotation-store.ts';
 import { versionedChange } from '../../messages/fold.ts';
 import type { MessageStore } from '../../messages/message-store.ts';
 import type { ProtocolMessage } from '../../protocol/index.ts';
@@ -13,8 +14,9 @@ const MAX_VERSIONS = 100_000;
 /**
  * In-process fan-out. Single node only. Serials restart under a new epoch each time the process starts, so
  * clients resuming after a restart correctly get no RESUMED. A publish with `history` is appended to `history`,
- * and one with `apply` recorded in `messages`, before it is delivered: in one process nothing can die between them.
- * Cannot: record an operation when built without a message store (throws).
+ * one with `apply` recorded in `messages`, and one with `annotate` listed in `annotations`, before it is delivered:
+ * in one process nothing can die between them.
+ * Cannot: record an operation or list an annotation when built without the store for it (throws).
  */
 export class MemoryBroker implements Broker {
   private readonly epoch: string;
@@ -28,12 +30,13 @@ export class MemoryBroker implements Broker {
    * `history`: where publishes that ask for it are kept; a memory store, whose append does no I/O, so events are
    * still delivered in the order they were numbered. `startedAt` (ms) begins the epoch, so the numbering of a
    * restarted process sorts after the previous one's. `messages`: where operations are recorded (`apply`); a
-   * memory store too, for the same reason.
+   * memory store too, for the same reason. `annotations`: where annotations are listed (`annotate`); a memory store.
    */
   constructor(
     private readonly history: MemoryHistoryStore,
     startedAt: number = systemClock.now(),
     private readonly messages?: MessageStore,
+    private readonly annotations?: AnnotationStore,
   ) {
     this.epoch = newEpoch(startedAt);
   }
@@ -42,6 +45,8 @@ export class MemoryBroker implements Broker {
     const apply = options?.apply;
     // Checked before numbering, so a publish it refuses takes no serial.
     if (apply && !this.messages) throw new Error('MemoryBroker built without a message store cannot record an operation');
+    if (options?.annotate && !this.annotations)
+      throw new Error('MemoryBroker built without an annotation store cannot list an annotation');
     const supersede = options?.supersede;
     if (supersede) {
       const id = `${channel}\n${supersede.key}`;
@@ -57,6 +62,8 @@ export class MemoryBroker implements Broker {
     const event: ChannelEvent = { channel, serial, seq, origin, message: stampSerial(message, serial) };
     if (options?.history) await this.history.append(options.history, event);
     if (apply && this.messages) await this.messages.apply(channel, versionedChange(apply, messageSerial(serial, 0)));
+    const annotation = event.message.annotations?.[0];
+    if (options?.annotate && annotation && this.annotations) await this.annotations.add(channel, annotation);
     if (this.subscribed.has(channel)) this.handler(event);
     return event;
   }

@@ -25,8 +25,9 @@ runBrokerContract({
   create: async () => {
     const history = new MemoryHistoryStore(new ManualClock(), { maxAge: 2_000_000_000_000, maxPerChannel: 100 });
     const messages = new MemoryMessageStore(new ManualClock(), { maxAge: 60_000, maxPerChannel: 100 });
-    const broker = new MemoryBroker(history, undefined, messages);
-    return { broker, peer: broker, history, messages };
+    const annotations = new MemoryAnnotationStore(new ManualClock(), { maxAge: 60_000, maxPerChannel: 100 });
+    const broker = new MemoryBroker(history, undefined, messages, annotations);
+    return { broker, peer: broker, history, messages, annotations };
   },
   skip: {
     'cross-node-delivery': 'memory: single node only (one process, one event handler)',

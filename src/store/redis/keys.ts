@@ -121,12 +121,18 @@ export class RedisKeys {
     return this.channel('as', channel);
   }
 
-  /** HASH message serial → how many annotations it has had (the compare-and-set version of its summary). */
+  /**
+   * HASH message serial → its summary's fold record `<version> <serial of the last annotation folded>` (the
+   * compare-and-set version of its summary; a bare version when written by a release before fold records).
+   */
   annotationVersions(channel: string): string {
     return this.channel('av', channel);
   }
 
-  /** ZSET (all scores 0, so ordered by member): `<annotation serial>\0<msgpack annotation>` of one message. */
+  /**
+   * ZSET (all scores 0, so ordered by member): `<annotation serial>\0<msgpack annotation>` of one message, listed by
+   * the broker's publish script (the msgpack leaves the serial out: it is made in the script).
+   */
   annotations(channel: string, serial: string): string {
     return `${this.channel('al', channel)}:${serial}`;
   }

@@ -7,6 +7,7 @@ import { guard } from './guard.ts';
 import type { RedisKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 import { decodePublished, numberedEvent } from './published-event.ts';
+import type { RedisAnnotationStore } from './redis-annotation-store.ts';
 import type { RedisClients } from './redis-client.ts';
 import type { RedisHistoryStore } from './redis-history-store.ts';
 import type { RedisMessageStore } from './redis-message-store.ts';
@@ -14,7 +15,7 @@ import type { RedisMessageStore } from './redis-message-store.ts';
 /** Channels whose latest serial is remembered (oldest forgotten first). */
 const MAX_SEEN = 10_000;
 
-const publishScript = new LuaScript('broker-publish', ['history-append', 'message-apply']);
+const publishScript = new LuaScript('broker-publish', ['history-append', 'message-apply', 'annotation-list']);
 const currentScript = new LuaScript('broker-current');
 
 export interface RedisBrokerOptions {
@@ -37,7 +38,7 @@ export interface RedisBrokerOptions {
 /**
  * Channel fan-out across nodes through Redis. The publish script assigns the channel's next serial (INCR) and
  * publishes in the same atomic step, so every node receives a channel's events in one order; asked to, the same
- * script keeps the event in history and records a message operation (one round trip, and the event's bytes sent
+ * script keeps the event in history, records a message operation or lists an annotation (one round trip, and the event's bytes sent
  * once). Each node holds one subscription per channel it has local attachments for, so it delivers each event to
  * its subscribers once.
  * Cannot: deliver anything while Redis is unreachable (publish fails with 50300; subscribers get nothing until
@@ -51,8 +52,8 @@ export class RedisBroker implements Broker {
   private readonly seen = new Map<string, ChannelSerial>();
 
   /**
-   * `history`: where publishes that ask for it are kept, and `messages` where operations are recorded, by the
-   * publish script itself (same hash slot).
+   * `history`: where publishes that ask for it are kept, `messages` where operations are recorded, and
+   * `annotations` where annotations are listed, by the publish script itself (same hash slot).
    */
   constructor(
     private readonly clients: RedisClients,
@@ -60,6 +61,7 @@ export class RedisBroker implements Broker {
     private readonly options: RedisBrokerOptions,
     private readonly history: RedisHistoryStore,
     private readonly messages?: RedisMessageStore,
+    private readonly annotations?: RedisAnnotationStore,
   ) {
     const onMessage = (name: Buffer, payload: Buffer) => this.receive(name.toString(), payload);
     // Both kinds: `sharded` may be settled after construction (once the server version is known).
@@ -75,6 +77,10 @@ export class RedisBroker implements Broker {
     const kept = options?.history === undefined ? undefined : this.history.appendArgs(options.history, channel, message);
     if (options?.apply && !this.messages) throw new Error('RedisBroker built without a message store cannot record an operation');
     const applied = options?.apply && this.messages?.applyArgs(channel, options.apply);
+    const annotation = options?.annotate ? message.annotations?.[0] : undefined;
+    if (annotation && !this.annotations)
+      throw new Error('RedisBroker built without an annotation store cannot list an annotation');
+    const listed = annotation && this.annotations?.listArgs(channel, annotation);
     const reply = String(
       await guard(
         publishScript.run(
@@ -87,6 +93,7 @@ export class RedisBroker implements Broker {
             k.superseded(channel),
             ...(kept?.keys ?? []),
             ...(applied?.keys ?? []),
+            ...(listed?.keys ?? []),
           ],
           [
             last?.epoch ?? newEpoch((this.options.now ?? systemClock.now)()),
@@ -101,7 +108,9 @@ export class RedisBroker implements Broker {
             options?.supersede?.key ?? '',
             options?.supersede?.version ?? 0,
             ...(kept?.args ?? ['']),
-            ...(applied?.args ?? []),
+            // An annotation's arguments follow the operation's, or a '' saying there is none.
+            ...(applied?.args ?? (listed ? [''] : [])),
+            ...(listed?.args ?? []),
           ],
         ),
       ),
@@ -178,12 +187,18 @@ export class RedisBroker implements Broker {
 }
 
 /**
- * The msgSerial of a client's MESSAGE (its id is `<connectionId>:<msgSerial>`, src/node/publish.ts), or undefined for
- * anything the high-water does not cover (presence, whose newness rules already make retransmissions no-ops;
+ * The msgSerial of a client's MESSAGE or single ANNOTATION (its id is `<connectionId>:<msgSerial>`, src/node/publish.ts,
+ * src/node/annotate.ts; an ANNOTATION of several items publishes each under an id of its own, not covered), or
+ * undefined for anything the high-water does not cover (presence, whose newness rules already make retransmissions no-ops;
  * REST and server-made events).
  */
 function publishSerial(message: ProtocolMessage, origin: string | undefined): number | undefined {
-  if (message.action !== Action.MESSAGE || !origin || !message.id?.startsWith(`${origin}:`)) return undefined;
+  if (
+    (message.action !== Action.MESSAGE && message.action !== Action.ANNOTATION) ||
+    !origin ||
+    !message.id?.startsWith(`${origin}:`)
+  )
+    return undefined;
   const serial = Number(message.id.slice(origin.length + 1));
   return Number.isSafeInteger(serial) && serial >= 0 ? serial : undefined;
 }

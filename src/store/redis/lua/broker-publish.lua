@@ -26,6 +26,9 @@
 -- operations on one message are recorded in the order of their serials: the message's serial, head, mode, data,
 -- seeded flag, seed data, operation entry, TTL ms (message-apply.lua's ARGV[1-8]), on the next three keys (heads,
 -- data, operations). The operation is the event's first item (RedisMessageStore derives its version serial).
+-- Annotation (needs lib/annotation-list.lua): the two arguments after the operation's (after its 8, or after the
+-- '' standing for none), when present, list the event's annotation on its message in the same step (issue 16): its
+-- msgpack without the serial (made here: `<serial>:000`) and the TTL ms, on the next key (the message's annotations).
 -- Returns the serial `<epoch>-<seq>` (the published message is `<serial>\n<payload>`), or `=<serial>` when this is
 -- a retransmission (the serial of the high-water publish: the earlier one's own serial is not kept).
 if ARGV[10] ~= '' then
@@ -76,9 +79,14 @@ if ARGV[12] ~= '' then
 end
 local ak, aa = 6, 13
 if ARGV[12] ~= '' then ak, aa = 8, 16 end
+local nk, na = ak, aa + 1
 if ARGV[aa] and ARGV[aa] ~= '' then
   apply_message(KEYS[ak], KEYS[ak + 1], KEYS[ak + 2], ARGV[aa], serial, ARGV[aa + 1], ARGV[aa + 2],
     ARGV[aa + 3], ARGV[aa + 4], ARGV[aa + 5], ARGV[aa + 6], ARGV[aa + 7])
+  nk, na = ak + 3, aa + 8
+end
+if ARGV[na] then
+  list_annotation(KEYS[nk], serial .. ':000', ARGV[na], ARGV[na + 1])
 end
 if ARGV[4] == '1' then
   redis.call('SPUBLISH', ARGV[2], published)
