@@ -1,6 +1,16 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { LuaScript } from '../src/store/redis/lua-script.ts';
+// Loaded for the scripts they build (scriptSources).
+import '../src/store/redis/redis-annotation-store.ts';
+import '../src/store/redis/redis-broker.ts';
+import '../src/store/redis/redis-connection-directory.ts';
+import '../src/store/redis/redis-delivery-queue.ts';
+import '../src/store/redis/redis-device-registry.ts';
+import '../src/store/redis/redis-history-store.ts';
+import '../src/store/redis/redis-message-store.ts';
+import '../src/store/redis/redis-orphans.ts';
+import '../src/store/redis/redis-presence-store.ts';
+import '../src/store/redis/redis-publish-dedupe.ts';
 
 /**
  * Counts, inside a Rollcall process, every command its Redis clients send, by name (EVALSHA/EVAL by the script
@@ -19,26 +29,11 @@ export interface RedisCallCounts {
 const counts: RedisCallCounts = { commands: {}, roundTrips: 0 };
 
 /**
- * Every script of src/store/redis/lua as LuaScript may compose it (any order of the shared libs prepended), by
- * SHA1 with its name and source.
+ * Every script the Redis stores run, by SHA1 with its name and source: the stores' modules build their scripts when
+ * loaded (imported above), each with its own list of shared libs.
  */
 export function scriptSources(): Map<string, { name: string; source: string }> {
-  const dir = new URL('../src/store/redis/lua/', import.meta.url);
-  const read = (f: string) => readFileSync(new URL(f, dir), 'utf8');
-  const libs = readdirSync(new URL('lib/', dir)).map((f) => read(`lib/${f}`));
-  const prefixes: string[][] = [[]];
-  for (const a of libs) {
-    prefixes.push([a]);
-    for (const b of libs) if (b !== a) prefixes.push([a, b]);
-  }
-  const out = new Map<string, { name: string; source: string }>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua'))) {
-    for (const prefix of prefixes) {
-      const source = [...prefix, read(file)].join('\n');
-      out.set(createHash('sha1').update(source).digest('hex'), { name: file.replace(/\.lua$/, ''), source });
-    }
-  }
-  return out;
+  return LuaScript.built;
 }
 
 /** Starts counting in this process (call before the server creates its clients). */

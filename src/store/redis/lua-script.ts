@@ -10,12 +10,15 @@ const read = (file: string): string => readFileSync(new URL(`./lua/${file}.lua`,
  * shared by several scripts (presence newness) are written once.
  */
 export class LuaScript {
+  /** Every script built in this process, by SHA1, with its name and source: for tools that name or preload them. */
+  static readonly built = new Map<string, { name: string; source: string }>();
   private readonly source: string;
   private readonly sha: string;
 
   constructor(name: string, libs: string[] = []) {
     this.source = [...libs.map((lib) => read(`lib/${lib}`)), read(name)].join('\n');
     this.sha = createHash('sha1').update(this.source).digest('hex');
+    LuaScript.built.set(this.sha, { name, source: this.source });
   }
 
   /** Runs the script; replies keep binary strings as Buffers. */
