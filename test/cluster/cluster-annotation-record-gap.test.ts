@@ -1,39 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
 import type * as Ably from 'ably';
-import { Action, type ProtocolMessage } from '../../src/protocol/index.ts';
-import type { ChannelEvent, PublishOptions } from '../../src/store/broker.ts';
+import { Action } from '../../src/protocol/index.ts';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { Collector, connectionState } from '../helpers/server.ts';
-import { clientFor, startNodes, TcpProxy } from './cluster-helpers.ts';
+import { clientFor, stallAfterBrokerStep, startNodes, TcpProxy } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 const backends = await startRedisBackends(after, skip);
-
-/**
- * Holds node `server` right after the broker step of its next annotation on `channel`: nothing it does next
- * happens until `release` (never, for a node that "dies").
- */
-function stallAfterBrokerStep(server: TestServer, channel: string): { passed: Promise<void>; release(): void } {
-  const broker = server.server.node.broker;
-  const publishStep = broker.publish.bind(broker);
-  let passed!: () => void;
-  let release!: () => void;
-  const passedP = new Promise<void>((resolve) => (passed = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let armed = true;
-  broker.publish = async (key: string, message: ProtocolMessage, origin?: string, options?: PublishOptions) => {
-    const event: ChannelEvent = await publishStep(key, message, origin, options);
-    if (!armed || message.action !== Action.ANNOTATION || message.channel !== channel) return event;
-    armed = false;
-    passed();
-    await released;
-    return event;
-  };
-  return { passed: passedP, release };
-}
 
 /** Summaries and raw annotations as a watcher on `server` sees them. */
 async function watch(t: TestContext, server: TestServer, channelName: string) {
@@ -76,7 +52,7 @@ for (const [topology, redis] of backends) {
       const { summaries: log, annotations } = await watch(t, b, name);
 
       // Node A "dies" right after the broker step of the annotation: nothing it does next happens.
-      const dead = stallAfterBrokerStep(a, name);
+      const dead = stallAfterBrokerStep(a, (m) => m.action === Action.ANNOTATION && m.channel === name);
       const done = channel.annotations.publish(serial, { type: VOTE, name: 'yes' });
       await dead.passed;
       // The load balancer sends the client to node B, where it resumes and retransmits the unacknowledged annotation.
@@ -114,7 +90,7 @@ for (const [topology, redis] of backends) {
       await Promise.all([onA.attach(), onB.attach()]);
       const serial = (await onA.publish('poll', 'x or y?')).serials[0] as string;
       // Node A is slow after the broker step of the first pick; node B's pick is numbered after it and done.
-      const slow = stallAfterBrokerStep(a, name);
+      const slow = stallAfterBrokerStep(a, (m) => m.action === Action.ANNOTATION && m.channel === name);
       const first = onA.annotations.publish(serial, { type: PICK, name: 'x' });
       await slow.passed;
       await onB.annotations.publish(serial, { type: PICK, name: 'y' });

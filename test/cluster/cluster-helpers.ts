@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as Ably from 'ably';
+import type { ProtocolMessage } from '../../src/protocol/index.ts';
 import type { ServerOptions } from '../../src/server/create-server.ts';
+import type { ChannelEvent, PublishOptions } from '../../src/store/broker.ts';
 import { startServer, TEST_KEY, type TestServer } from '../helpers/server.ts';
 
 /** Cluster timings shrunk for tests: a dead node is reaped within ~0.5 s. */
@@ -209,3 +211,30 @@ export const linkIs = (n: TestServer, up: boolean): Promise<void> =>
 
 export const memberKeys = (members: Ably.PresenceMessage[]): string[] =>
   members.map((m) => `${m.clientId}:${m.connectionId}`).sort();
+
+/**
+ * Holds `server`'s next broker publish that `matches` right after the broker step (numbered, delivered and stored
+ * in that one step): nothing the node does next happens until `release`, never for a node that "dies". `passed`
+ * resolves when the publish gets there. How the repros of issue 16 stand for a node dying, or lagging, mid-publish.
+ */
+export function stallAfterBrokerStep(
+  server: TestServer,
+  matches: (message: ProtocolMessage) => boolean,
+): { passed: Promise<void>; release(): void } {
+  const broker = server.server.node.broker;
+  const publishStep = broker.publish.bind(broker);
+  let passed!: () => void;
+  let release!: () => void;
+  const passedP = new Promise<void>((resolve) => (passed = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let armed = true;
+  broker.publish = async (key: string, message: ProtocolMessage, origin?: string, options?: PublishOptions) => {
+    const event: ChannelEvent = await publishStep(key, message, origin, options);
+    if (!armed || !matches(message)) return event;
+    armed = false;
+    passed();
+    await released;
+    return event;
+  };
+  return { passed: passedP, release };
+}

@@ -2,39 +2,17 @@ import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
 import type * as Ably from 'ably';
 import { Action, type ProtocolMessage } from '../../src/protocol/index.ts';
-import type { ChannelEvent, PublishOptions } from '../../src/store/broker.ts';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { Collector, connectionState } from '../helpers/server.ts';
-import { clientFor, startNodes, TcpProxy } from './cluster-helpers.ts';
+import { clientFor, stallAfterBrokerStep, startNodes, TcpProxy } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 const backends = await startRedisBackends(after, skip);
 
-/**
- * Holds node `server` right after the broker step of its next message operation (an item naming the message it
- * changes) on `channel`: nothing it does next happens until `release` (never, for a node that "dies").
- */
-function stallAfterBrokerStep(server: TestServer, channel: string): { passed: Promise<void>; release(): void } {
-  const broker = server.server.node.broker;
-  const publishStep = broker.publish.bind(broker);
-  let passed!: () => void;
-  let release!: () => void;
-  const passedP = new Promise<void>((resolve) => (passed = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let armed = true;
-  broker.publish = async (key: string, message: ProtocolMessage, origin?: string, options?: PublishOptions) => {
-    const event: ChannelEvent = await publishStep(key, message, origin, options);
-    const operation = message.action === Action.MESSAGE && message.messages?.[0]?.version !== undefined;
-    if (!armed || !operation || message.channel !== channel) return event;
-    armed = false;
-    passed();
-    await released;
-    return event;
-  };
-  return { passed: passedP, release };
-}
+/** A message operation: an item naming the message it changes (it carries a version). */
+const isOperation = (m: ProtocolMessage): boolean => m.action === Action.MESSAGE && m.messages?.[0]?.version !== undefined;
 
 /** Node A, and a publisher reaching it through a proxy that can send it to node B instead. */
 async function setup(t: TestContext, url: string, prefix: string, channelName: string) {
@@ -67,7 +45,7 @@ for (const [topology, redis] of backends) {
         const name = `op-gap-${kind}`;
         const { a, b, proxy, publisher, channel, live, serial } = await setup(t, redis.url, redis.prefix(t), name);
         // Node A "dies" right after the broker step of the operation: nothing it does next happens.
-        const dead = stallAfterBrokerStep(a, name);
+        const dead = stallAfterBrokerStep(a, (m) => isOperation(m) && m.channel === name);
         const op = kind === 'append' ? { serial, data: ' World' } : { serial, data: 'Hello World' };
         const done = kind === 'append' ? channel.appendMessage(op as Ably.Message) : channel.updateMessage(op as Ably.Message);
         await dead.passed;
@@ -97,7 +75,7 @@ for (const [topology, redis] of backends) {
       const other = clientFor(t, b.port, { clientId: 'author' }).channels.get(name);
       await other.attach();
       // Node A is slow after the broker step of the first append; node B's append is numbered after it and done.
-      const slow = stallAfterBrokerStep(a, name);
+      const slow = stallAfterBrokerStep(a, (m) => isOperation(m) && m.channel === name);
       const first = channel.appendMessage({ serial, data: ' b' } as Ably.Message);
       await slow.passed;
       await other.appendMessage({ serial, data: ' c' } as Ably.Message);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type * as Ably from 'ably';
-import { Action, type ProtocolMessage } from '../../src/protocol/index.ts';
-import type { ChannelEvent, PublishOptions } from '../../src/store/broker.ts';
+import { Action } from '../../src/protocol/index.ts';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
 import { Collector, connectionState } from '../helpers/server.ts';
-import { clientFor, startNodes, TcpProxy } from './cluster-helpers.ts';
+import { clientFor, stallAfterBrokerStep, startNodes, TcpProxy } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 const backends = await startRedisBackends(after, skip);
@@ -33,18 +32,9 @@ for (const [topology, redis] of backends) {
 
       // Node A "dies" right after the broker step of the channel's message: nothing it does next happens (and it
       // answers nothing), whatever that is.
-      const broker = a!.server.node.broker;
-      const publishStep = broker.publish.bind(broker);
-      let passedBroker!: () => void;
-      const stalled = new Promise<void>((resolve) => (passedBroker = resolve));
-      broker.publish = async (key: string, message: ProtocolMessage, origin?: string, options?: PublishOptions) => {
-        const event = await publishStep(key, message, origin, options);
-        if (message.action !== Action.MESSAGE || message.channel !== 'history-gap') return event;
-        passedBroker();
-        return new Promise<ChannelEvent>(() => {});
-      };
+      const dead = stallAfterBrokerStep(a!, (m) => m.action === Action.MESSAGE && m.channel === 'history-gap');
       const published = channel.publish('m', 'in flight');
-      await stalled;
+      await dead.passed;
       assert.equal((await live.count(1))[0]?.data, 'in flight', 'delivered live by the broker step');
 
       // The load balancer sends the client to node B, where it resumes and retransmits the unacknowledged publish.

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type * as Ably from 'ably';
-import type { ProtocolMessage } from '../../src/protocol/index.ts';
-import type { ChannelEvent, PublishOptions } from '../../src/store/broker.ts';
 import type { HistoryKind } from '../../src/store/history-store.ts';
 import { redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
 import { Collector, connectionState } from '../helpers/server.ts';
-import { clientFor, startNodes, TcpProxy } from './cluster-helpers.ts';
+import { clientFor, stallAfterBrokerStep, startNodes, TcpProxy } from './cluster-helpers.ts';
 
 const skip = redisSkip();
 const backends = await startRedisBackends(after, skip);
@@ -47,16 +45,8 @@ for (const [topology, redis] of backends) {
 
         // Whatever node B does after the broker step for event B (it used to be the history write) waits until the
         // test is done: the lag a loaded CPU gave at random.
-        const broker = b!.server.node.broker;
-        const publishStep = broker.publish.bind(broker);
-        let letGo!: () => void;
-        const lagging = new Promise<void>((resolve) => (letGo = resolve));
-        t.after(() => letGo());
-        broker.publish = async (key: string, message: ProtocolMessage, origin?: string, options?: PublishOptions) => {
-          const event: ChannelEvent = await publishStep(key, message, origin, options);
-          if (message.channel === NAME && message.messages?.some((m) => m.data === 'B')) await lagging;
-          return event;
-        };
+        const lag = stallAfterBrokerStep(b!, (m) => m.channel === NAME && !!m.messages?.some((item) => item.data === 'B'));
+        t.after(() => lag.release());
 
         // The reader is away (new connections held) while the event is numbered and fanned out on node A.
         proxy.hold();
@@ -79,7 +69,7 @@ for (const [topology, redis] of backends) {
         // A marker published afterwards is delivered after anything the replay had to give.
         await clientFor(t, a!.port).channels.get(NAME).publish('marker', 'C');
         const seen = await received.until((items) => items.some((m) => m.data === 'C'));
-        letGo();
+        lag.release();
         await sent;
         assert.deepEqual(
           seen.map((m) => m.data),
