@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { channelKey } from '../../src/channel/channel-name.ts';
-import { parseRedisTarget } from '../../src/config/redis-target.ts';
 import type { ConnectionLifecycle } from '../../src/node/node.ts';
 import { RedisKeys } from '../../src/store/redis/keys.ts';
-import {
-  closeRedisClients,
-  connectRedisClients,
-  createRedisClients,
-  type RedisClient,
-} from '../../src/store/redis/redis-client.ts';
-import { redisSkip } from '../helpers/redis.ts';
+import type { RedisClient } from '../../src/store/redis/redis-client.ts';
+import { connectedClients, redisSkip } from '../helpers/redis.ts';
 import { startRedisBackends } from '../helpers/redis-topologies.ts';
 import { connectionState } from '../helpers/server.ts';
 import { shardDown } from '../helpers/shard-down.ts';
@@ -28,9 +22,7 @@ for (const [topology, redis] of backends) {
       const [node] = await startNodes(t, redis.url, prefix, 1);
       const n = node!;
       const keys = new RedisKeys(prefix);
-      const clients = createRedisClients(parseRedisTarget(redis.url));
-      await connectRedisClients(clients);
-      t.after(() => closeRedisClients(clients));
+      const clients = await connectedClients(t, redis.url);
       const names = ['room-a', 'room-b'];
 
       const observer = clientFor(t, n.port, { clientId: 'observer' });

@@ -2,6 +2,13 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
+import { parseRedisTarget } from '../../src/config/redis-target.ts';
+import {
+  closeRedisClients,
+  connectRedisClients,
+  createRedisClients,
+  type RedisClients,
+} from '../../src/store/redis/redis-client.ts';
 
 /** A `redis-server` process owned by one test file: stoppable and restartable on the same port. */
 export interface TestRedis {
@@ -122,4 +129,12 @@ function deletePrefix(port: number, prefix: string): void {
   } catch {
     // The server may be stopped already: its data is gone with it.
   }
+}
+
+/** Fresh, connected Redis clients of Rollcall's own kind for `url` (any topology), closed when the test ends. */
+export async function connectedClients(t: { after(fn: () => unknown): void }, url: string): Promise<RedisClients> {
+  const clients = createRedisClients(parseRedisTarget(url));
+  await connectRedisClients(clients);
+  t.after(() => closeRedisClients(clients));
+  return clients;
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
-import { redisSkip } from '../../../test/helpers/redis.ts';
+import { connectedClients, redisSkip } from '../../../test/helpers/redis.ts';
 import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
 import { shardDown } from '../../../test/helpers/shard-down.ts';
 import type { ChannelDiffs } from '../../cluster/cluster-presence-store.ts';
-import { parseRedisTarget } from '../../config/redis-target.ts';
 import type { PresenceMember } from '../../presence/member.ts';
 import { PresenceService } from '../../presence/presence-service.ts';
 import { PresenceAction } from '../../protocol/index.ts';
@@ -13,7 +12,6 @@ import { MemoryBroker } from '../memory/memory-broker.ts';
 import { MemoryHistoryStore } from '../memory/memory-history-store.ts';
 import { RedisKeys } from './keys.ts';
 import { RedisBus } from './redis-bus.ts';
-import { closeRedisClients, connectRedisClients, createRedisClients } from './redis-client.ts';
 import { RedisConnectionDirectory } from './redis-connection-directory.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
 
@@ -41,9 +39,7 @@ for (const topology of redisTopologies()) {
   /** Nodes sharing one Redis, whose scripts on the members of the channels in `broken` fail (their shard is down). */
   async function setup(t: TestContext) {
     const keys = new RedisKeys(redis.prefix(t));
-    const clients = createRedisClients(parseRedisTarget(redis.url));
-    await connectRedisClients(clients);
-    t.after(() => closeRedisClients(clients));
+    const clients = await connectedClients(t, redis.url);
     const broken = new Set<string>();
     const flaky = shardDown(clients.command, (key) => broken.has(key));
     const options = { memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000, readPageSize: 3 };

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
-import { redisSkip } from '../../../test/helpers/redis.ts';
+import { connectedClients, redisSkip } from '../../../test/helpers/redis.ts';
 import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
 import { shardDown } from '../../../test/helpers/shard-down.ts';
-import { parseRedisTarget } from '../../config/redis-target.ts';
 import type { PresenceMember } from '../../presence/member.ts';
 import { RedisKeys } from './keys.ts';
-import { closeRedisClients, connectRedisClients, createRedisClients } from './redis-client.ts';
 import { RedisPresenceStore } from './redis-presence-store.ts';
 
 const skipAll = redisSkip();
@@ -18,9 +16,7 @@ for (const topology of redisTopologies()) {
 
   async function setup(t: TestContext) {
     const keys = new RedisKeys(redis.prefix(t));
-    const clients = createRedisClients(parseRedisTarget(redis.url));
-    await connectRedisClients(clients);
-    t.after(() => closeRedisClients(clients));
+    const clients = await connectedClients(t, redis.url);
     const shard = { down: false };
     const options = { nodeId: 'node-a', memberTtl: 60_000, connectionStateTtl: 60_000, departedTtl: 120_000, readPageSize: 3 };
     const flaky = shardDown(clients.command, (key) => shard.down && key === keys.members('app:room'));

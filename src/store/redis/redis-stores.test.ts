@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { redisSkip } from '../../../test/helpers/redis.ts';
+import { connectedClients, redisSkip } from '../../../test/helpers/redis.ts';
 import { redisTopologies, startRedisBackend, type TestRedisBackend } from '../../../test/helpers/redis-topologies.ts';
 import { packValue } from '../../cluster/cluster-message.ts';
-import { parseRedisTarget } from '../../config/redis-target.ts';
 import { applyAnnotation, type SummaryState } from '../../messages/summary.ts';
 import type { PresenceMember } from '../../presence/member.ts';
 import { Action, type Annotation, type ProtocolMessage } from '../../protocol/index.ts';
@@ -18,7 +17,7 @@ import { runPresenceStoreContract } from '../contract/presence-store.contract.ts
 import { RedisKeys } from './keys.ts';
 import { RedisAnnotationStore } from './redis-annotation-store.ts';
 import { RedisBroker } from './redis-broker.ts';
-import { closeRedisClients, connectRedisClients, createRedisClients, type RedisClients } from './redis-client.ts';
+import type { RedisClients } from './redis-client.ts';
 import { RedisConnectionDirectory } from './redis-connection-directory.ts';
 import { RedisHistoryStore } from './redis-history-store.ts';
 import { RedisMessageStore } from './redis-message-store.ts';
@@ -40,12 +39,7 @@ for (const topology of redisTopologies()) {
   const redis = backends.get(topology) as TestRedisBackend;
 
   /** Fresh connected clients for one "node", closed at test end. */
-  async function clients(t: TestContext): Promise<RedisClients> {
-    const c = createRedisClients(parseRedisTarget(redis.url));
-    await connectRedisClients(c);
-    t.after(() => closeRedisClients(c));
-    return c;
-  }
+  const clients = (t: TestContext): Promise<RedisClients> => connectedClients(t, redis.url);
 
   const presenceOptions = (nodeId: string) => ({
     nodeId,
