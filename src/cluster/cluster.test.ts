@@ -12,8 +12,21 @@ import type { ClusterMessage } from './cluster-message.ts';
 import type { ChannelDiffs, ClusterPresenceStore } from './cluster-presence-store.ts';
 import type { NodeRegistry } from './node-registry.ts';
 
+/** A shared store whose cluster operations find nothing to do; each test's store says what its re-assert does. */
+abstract class StubClusterStore extends MemoryPresenceStore implements ClusterPresenceStore {
+  abstract reassert(live: unknown, timestamp: number, thorough?: boolean): Promise<ChannelDiffs>;
+  async removeNode(): Promise<ChannelDiffs> {
+    return [];
+  }
+  async sweepLeaves(): Promise<ChannelDiffs> {
+    return [];
+  }
+  async scheduleLeave(): Promise<void> {}
+  async adopt(): Promise<void> {}
+}
+
 /** A shared store whose re-assert pass takes as long as the test wants (as one over many members does). */
-class SlowReassertStore extends MemoryPresenceStore implements ClusterPresenceStore {
+class SlowReassertStore extends StubClusterStore {
   private release: (() => void) | undefined;
   reasserts = 0;
 
@@ -29,14 +42,6 @@ class SlowReassertStore extends MemoryPresenceStore implements ClusterPresenceSt
     });
     return [];
   }
-  async removeNode(): Promise<ChannelDiffs> {
-    return [];
-  }
-  async sweepLeaves(): Promise<ChannelDiffs> {
-    return [];
-  }
-  async scheduleLeave(): Promise<void> {}
-  async adopt(): Promise<void> {}
 }
 
 /** Records heartbeats; no node is ever silent. */
@@ -103,7 +108,7 @@ test('a long re-assert pass does not stop the heartbeat (peers would reap a node
 });
 
 /** A shared store that records whether each re-assert pass was thorough, and fails the ones it is told to. */
-class RecordingReassertStore extends MemoryPresenceStore implements ClusterPresenceStore {
+class RecordingReassertStore extends StubClusterStore {
   readonly passes: boolean[] = [];
   failNext = false;
 
@@ -115,14 +120,6 @@ class RecordingReassertStore extends MemoryPresenceStore implements ClusterPrese
     }
     return [];
   }
-  async removeNode(): Promise<ChannelDiffs> {
-    return [];
-  }
-  async sweepLeaves(): Promise<ChannelDiffs> {
-    return [];
-  }
-  async scheduleLeave(): Promise<void> {}
-  async adopt(): Promise<void> {}
 }
 
 test('a pass after being reaped checks every member, until one gets through; the periodic pass only refreshes', async () => {
