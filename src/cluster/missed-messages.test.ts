@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordingTransport } from '../../test/helpers/recording-transport.ts';
-import { resolveConfig } from '../config/index.ts';
+import { type Config, resolveConfig } from '../config/index.ts';
 import { Node } from '../node/node.ts';
 import { publishEvent } from '../node/publish.ts';
 import { Action, Flag, type ProtocolMessage } from '../protocol/index.ts';
@@ -42,36 +42,46 @@ const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
-test('missed messages are replayed merged with the live ones held meanwhile: each once, in channel order', async () => {
-  const clock = new ManualClock();
-  const config = resolveConfig({ keys: [{ key: KEY }] });
-  const history = new GatedHistory(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
+/**
+ * A node with an attachment on 'room' over `history`, and a MissedMessages on it. While `deaf(true)`, events never
+ * reach the node (its subscription is down); they are in history all the same.
+ */
+async function roomWithMissedMessages(clock: ManualClock, history: MemoryHistoryStore, config: Config) {
   const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history), history });
   const missed = new MissedMessages(node);
-  // While `deaf`, events never reach the node (its subscription is down); they are in history all the same.
-  let deaf = false;
+  let isDeaf = false;
   const held = node.intercept;
-  node.intercept = (event) => deaf || (held?.(event) ?? false);
-
+  node.intercept = (event) => isDeaf || (held?.(event) ?? false);
   const transport = new RecordingTransport();
   const events = node.open(transport, new URLSearchParams({ key: KEY, format: 'json', v: '6' }));
   await settle();
   events.onFrame(Buffer.from(JSON.stringify({ action: Action.ATTACH, channel: 'room' })), false);
   await settle();
+  const publish = (data: string) =>
+    publishEvent(node, 'app:room', { action: Action.MESSAGE, channel: 'room', id: `pub:${data}`, messages: [{ data }] });
+  const deaf = (on: boolean) => {
+    isDeaf = on;
+  };
+  return { node, missed, transport, publish, deaf };
+}
+
+test('missed messages are replayed merged with the live ones held meanwhile: each once, in channel order', async () => {
+  const clock = new ManualClock();
+  const config = resolveConfig({ keys: [{ key: KEY }] });
+  const history = new GatedHistory(clock, { maxAge: config.historyMaxAge, maxPerChannel: config.historyMaxPerChannel });
+  const { node, missed, transport, publish, deaf } = await roomWithMissedMessages(clock, history, config);
   const received = () =>
     transport.sent
       .map((f) => JSON.parse(String(f)) as ProtocolMessage)
       .filter((m) => m.action === Action.MESSAGE)
       .map((m) => m.messages?.[0]?.data);
-  const publish = (data: string) =>
-    publishEvent(node, 'app:room', { action: Action.MESSAGE, channel: 'room', id: `pub:${data}`, messages: [{ data }] });
 
   await publish('m1');
   missed.suspend();
-  deaf = true;
+  deaf(true);
   await publish('m2');
   await publish('m3');
-  deaf = false;
+  deaf(false);
   // The subscription is back: live events are held until the replay has run.
   await publish('m4');
   history.close();
@@ -94,23 +104,12 @@ test('an attachment whose missed messages retention dropped gets ATTACHED withou
   const clock = new ManualClock();
   const config = resolveConfig({ keys: [{ key: KEY }], historyMaxPerChannel: 2 });
   const history = new MemoryHistoryStore(clock, { maxAge: config.historyMaxAge, maxPerChannel: 2 });
-  const node = new Node({ config, clock, presenceStore: new MemoryPresenceStore(), broker: new MemoryBroker(history), history });
-  const missed = new MissedMessages(node);
-  let deaf = false;
-  const held = node.intercept;
-  node.intercept = (event) => deaf || (held?.(event) ?? false);
-  const transport = new RecordingTransport();
-  const events = node.open(transport, new URLSearchParams({ key: KEY, format: 'json', v: '6' }));
-  await settle();
-  events.onFrame(Buffer.from(JSON.stringify({ action: Action.ATTACH, channel: 'room' })), false);
-  await settle();
-  const publish = (data: string) =>
-    publishEvent(node, 'app:room', { action: Action.MESSAGE, channel: 'room', id: `pub:${data}`, messages: [{ data }] });
+  const { node, missed, transport, publish, deaf } = await roomWithMissedMessages(clock, history, config);
   await publish('m1');
   missed.suspend();
-  deaf = true;
+  deaf(true);
   for (const data of ['m2', 'm3', 'm4', 'm5']) await publish(data);
-  deaf = false;
+  deaf(false);
   const result = await missed.replay();
   assert.deepEqual(result, { channels: 1, replayed: 0, lost: 1 });
   const frames = transport.sent.map((f) => JSON.parse(String(f)) as ProtocolMessage);
